@@ -1,0 +1,45 @@
+# Prometheus from Debian. Scrapes itself, RabbitMQ's prometheus plugin, and whatever the
+# platform registers as file_sd targets in $ORDERFLOW_STATE/prometheus/targets/*.json.
+PROMETHEUS_PORT=9090
+
+prometheus_install() { apt_install prometheus; }
+
+_prometheus_ready() { http_ok "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"; }
+
+prometheus_start() {
+  local dir; dir="$(svc_dir prometheus)"
+  if svc_running prometheus; then return 0; fi
+  require_free_port prometheus "$PROMETHEUS_PORT"
+  mkdir -p "$dir/data" "$dir/targets"
+  cat >"$dir/prometheus.yml" <<CONF
+global:
+  scrape_interval: 5s
+  evaluation_interval: 5s
+scrape_configs:
+  - job_name: prometheus
+    static_configs: [ { targets: ["127.0.0.1:$PROMETHEUS_PORT"] } ]
+  - job_name: rabbitmq
+    static_configs: [ { targets: ["127.0.0.1:${RABBITMQ_PROM_PORT:-15692}"] } ]
+  - job_name: orderflow
+    file_sd_configs: [ { files: ["$dir/targets/*.json"], refresh_interval: 5s } ]
+CONF
+  start_daemon prometheus prometheus --config.file="$dir/prometheus.yml" \
+    --storage.tsdb.path="$dir/data" --storage.tsdb.retention.time=2d \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --web.enable-lifecycle
+  wait_until prometheus 60 _prometheus_ready
+}
+
+prometheus_stop() { stop_daemon prometheus 30; }
+
+prometheus_status() {
+  if svc_running prometheus && _prometheus_ready 2>/dev/null; then
+    echo "prometheus  up    http://127.0.0.1:$PROMETHEUS_PORT"
+  else
+    echo "prometheus  down"; return 1
+  fi
+}
+
+prometheus_env() {
+  echo "PROMETHEUS_URL=http://127.0.0.1:$PROMETHEUS_PORT"
+  echo "PROMETHEUS_TARGETS_DIR=$(svc_dir prometheus)/targets"
+}

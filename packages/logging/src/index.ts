@@ -1,0 +1,3 @@
+export { REDACTED_PATHS, createLogger } from './logger.ts';
+export type { CreateLoggerOptions } from './logger.ts';
+export type { Logger } from 'pino';

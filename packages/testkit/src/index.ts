@@ -1,0 +1,3 @@
+export { stackEnv, stackEnvPath, stackSetting } from './stack-env.ts';
+export { uniqueName, waitFor } from './wait-for.ts';
+export type { WaitForOptions } from './wait-for.ts';
