@@ -1,4 +1,4 @@
-import { Type, type TBoolean, type TInteger, type TLiteral, type TNumber, type TString, type TUnion } from '@sinclair/typebox';
+import { Type, type TBoolean, type TInteger, type TLiteral, type TNumber, type TSchema, type TString, type TUnion } from '@sinclair/typebox';
 
 /** Field builders for config schemas; each documents itself in the schema's description. */
 export const env = {
@@ -38,6 +38,8 @@ export const env = {
       defaultValue === undefined ? {} : { default: defaultValue },
     );
   },
-  /** Optional field. */
-  optional: Type.Optional,
+  /** An optional field: absent when the variable is unset. */
+  optional<T extends TSchema>(schema: T) {
+    return Type.Optional(schema);
+  },
 };

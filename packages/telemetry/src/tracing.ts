@@ -42,7 +42,7 @@ function diagBridge(logger: NonNullable<TracingOptions['logger']>): DiagLogger {
 export function startTracing(options: TracingOptions): Tracing {
   if (options.logger !== undefined) diag.setLogger(diagBridge(options.logger), DiagLogLevel.WARN);
   if (options.otlpEndpoint === undefined) {
-    return { enabled: false, shutdown: async () => undefined };
+    return { enabled: false, shutdown: () => Promise.resolve() };
   }
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({

@@ -26,7 +26,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T
       lastError = err;
     }
     if (Date.now() >= deadline) {
-      const suffix = lastError === undefined ? '' : `: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
+      const suffix = lastError === undefined ? '' : `: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}`;
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${options.what ?? 'condition'}${suffix}`, { cause: lastError });
     }
     await sleep(intervalMs);
