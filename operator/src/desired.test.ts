@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { Value } from '@sinclair/typebox/value';
+import { OrderPipelineSpec, type OrderPipeline } from './api/order-pipeline.ts';
+import { consumerMaxReplicas, desired, retryDelayMs } from './desired.ts';
+
+/** A pipeline as the API server would return it, defaults applied. */
+export function pipeline(spec: unknown, name = 'checkout'): OrderPipeline {
+  const withDefaults = Value.Default(OrderPipelineSpec, structuredClone(spec)) as OrderPipeline['spec'];
+  return { apiVersion: 'orderflow.dev/v1alpha1', kind: 'OrderPipeline', metadata: { name, namespace: 'shop', uid: 'uid-1', generation: 1 }, spec: withDefaults };
+}
+
+const checkout = pipeline({
+  rabbitmq: {
+    exchanges: [{ name: 'orders', type: 'direct' }],
+    queues: [{ name: 'payments', bindings: [{ exchange: 'orders', routingKey: 'pay' }], retry: { maxAttempts: 3, backoff: { initial: '1s', max: '3s' } }, deadLetter: { enabled: true } }],
+  },
+  kafka: { topics: [{ name: 'order-events', partitions: 4 }] },
+  consumers: [
+    { name: 'payment-worker', image: 'img:1', source: { queue: 'payments' }, scaling: { maxReplicas: 10, targetLagPerReplica: 500 } },
+    { name: 'aggregator', image: 'img:2', source: { topic: 'order-events', group: 'agg' }, scaling: { minReplicas: 2, maxReplicas: 12 } },
+  ],
+});
+
+describe('desired', () => {
+  it('declares the work queue with its dead-letter target, the DLQ and one delay queue per attempt', () => {
+    const rabbit = desired(checkout).rabbitmq!;
+    expect(rabbit.queues.map((q) => [q.name, q.role])).toEqual([
+      ['payments', 'main'],
+      ['payments.dlq', 'dead-letter'],
+      ['payments.retry.1', 'retry'],
+      ['payments.retry.2', 'retry'],
+      ['payments.retry.3', 'retry'],
+    ]);
+    expect(rabbit.queues[0]!.arguments).toEqual({ 'x-queue-type': 'classic', 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': 'payments.dlq' });
+    // Delays double and stop at the maximum; each delay queue returns messages to the work queue.
+    expect(rabbit.queues.filter((q) => q.role === 'retry').map((q) => q.arguments['x-message-ttl'])).toEqual([1000, 2000, 3000]);
+    expect(rabbit.queues[2]!.arguments['x-dead-letter-routing-key']).toBe('payments');
+    expect(rabbit.bindings).toEqual([{ exchange: 'orders', queue: 'payments', routingKey: 'pay', arguments: {} }]);
+  });
+
+  it('caps a Kafka consumer at the partition count and leaves RabbitMQ consumers at maxReplicas', () => {
+    const d = desired(checkout);
+    const hpas = d.autoscalers as unknown as { metadata: { name: string }; spec: { minReplicas: number; maxReplicas: number; metrics: { external: { target: { averageValue: string } } }[] } }[];
+    expect(hpas.map((h) => [h.metadata.name, h.spec.minReplicas, h.spec.maxReplicas])).toEqual([
+      ['checkout-payment-worker', 1, 10],
+      ['checkout-aggregator', 2, 4],
+    ]);
+    expect(hpas[0]!.spec.metrics[0]!.external.target.averageValue).toBe('500');
+    expect(consumerMaxReplicas(checkout, checkout.spec.consumers[1]!)).toBe(4);
+  });
+
+  it('creates a ConfigMap, Deployment and Service per consumer, owned by the pipeline, without replicas', () => {
+    const d = desired(checkout);
+    expect(d.workloads.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ConfigMap/checkout-payment-worker',
+      'Deployment/checkout-payment-worker',
+      'Service/checkout-payment-worker',
+      'ConfigMap/checkout-aggregator',
+      'Deployment/checkout-aggregator',
+      'Service/checkout-aggregator',
+    ]);
+    for (const o of d.workloads) expect(o.metadata.ownerReferences).toEqual([{ apiVersion: 'orderflow.dev/v1alpha1', kind: 'OrderPipeline', name: 'checkout', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
+    const deployment = d.workloads[1] as unknown as { spec: Record<string, unknown> };
+    expect(deployment.spec.replicas).toBeUndefined();
+    expect((d.workloads[0] as unknown as { data: Record<string, string> }).data).toMatchObject({ ORDERFLOW_QUEUE: 'payments', ORDERFLOW_MAX_ATTEMPTS: '3', ORDERFLOW_DEAD_LETTER_QUEUE: 'payments.dlq' });
+  });
+
+  it('is a pure function of the spec', () => {
+    expect(desired(checkout)).toEqual(desired(structuredClone(checkout)));
+  });
+
+  it('doubles retry delays up to the maximum', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => retryDelayMs(1000, 60_000, n))).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000]);
+  });
+});

@@ -1,0 +1,209 @@
+import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConflict, KubeRequestFailed, KubeUnreachable } from '../errors.ts';
+
+/** One line of a watch stream. */
+export interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+/** Options for {@link KubeClient.request}. */
+export interface RequestInit {
+  body?: unknown;
+  contentType?: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** 404 resolves to `undefined` instead of throwing. */
+  allowNotFound?: boolean;
+  timeoutMs?: number;
+}
+
+const HEADER_REFRESH_MS = 60_000;
+
+/**
+ * A small Kubernetes REST client over one keep-alive HTTPS agent. Authentication comes from
+ * @kubernetes/client-node's KubeConfig (kubeconfig file or in-cluster service account); the
+ * transport is ours so that every request is counted, server-side apply is a plain PATCH,
+ * 409 maps to {@link KubeConflict} and watches can be resumed and cut by a watchdog.
+ */
+export class KubeClient {
+  readonly server: URL;
+  readonly #kc: KubeConfig;
+  #agent: Agent | undefined;
+  #headers: Record<string, string> = {};
+  #headersAt = 0;
+  /** Requests sent, by verb: the operator's metrics and the benchmark read it. */
+  readonly requestCounts = new Map<string, number>();
+  onRequest: ((verb: string, status: number) => void) | undefined;
+
+  constructor(kc: KubeConfig) {
+    const cluster = kc.getCurrentCluster();
+    if (cluster === null) throw new KubeUnreachable(['the kubeconfig has no current cluster']);
+    this.server = new URL(cluster.server);
+    this.#kc = kc;
+  }
+
+  /** Total requests sent so far. */
+  get requestTotal(): number {
+    let n = 0;
+    for (const v of this.requestCounts.values()) n += v;
+    return n;
+  }
+
+  async #options(): Promise<{ agent: Agent; headers: Record<string, string> }> {
+    if (this.#agent === undefined || Date.now() - this.#headersAt > HEADER_REFRESH_MS) {
+      const opts: RequestOptions = { headers: {} };
+      await this.#kc.applyToHTTPSOptions(opts);
+      this.#agent ??= new Agent({ keepAlive: true, maxSockets: 32, ca: opts.ca, cert: opts.cert, key: opts.key, ...(opts.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: opts.rejectUnauthorized }) });
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+      if (opts.auth !== undefined && opts.auth !== null) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+      this.#headers = headers;
+      this.#headersAt = Date.now();
+    }
+    return { agent: this.#agent, headers: this.#headers };
+  }
+
+  #count(method: string): void {
+    this.requestCounts.set(method, (this.requestCounts.get(method) ?? 0) + 1);
+  }
+
+  #url(path: string, query: RequestInit['query']): URL {
+    const url = new URL(path, this.server);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  async #send(method: string, url: URL, init: RequestInit): Promise<IncomingMessage> {
+    const { agent, headers } = await this.#options();
+    const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+    this.#count(method);
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        url,
+        {
+          method,
+          agent,
+          headers: {
+            ...headers,
+            accept: 'application/json',
+            ...(body === undefined ? {} : { 'content-type': init.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) }),
+          },
+          timeout: init.timeoutMs ?? 30_000,
+        },
+        resolve,
+      );
+      req.on('timeout', () => req.destroy(new Error(`timed out after ${init.timeoutMs ?? 30_000} ms`)));
+      req.on('error', (err) => reject(new KubeUnreachable([`${method} ${url.pathname}: ${err.message}`], { cause: err })));
+      req.end(body);
+    });
+  }
+
+  /** One request; JSON in and out. Errors carry the API server's message. */
+  async request<T>(method: string, path: string, init: RequestInit = {}): Promise<T | undefined> {
+    const url = this.#url(path, init.query);
+    const res = await this.#send(method, url, init);
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const status = res.statusCode ?? 0;
+    this.onRequest?.(method, status);
+    if (status === 404 && init.allowNotFound === true) return undefined;
+    if (status >= 400) {
+      let message = text.slice(0, 1000);
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? message;
+      } catch {
+        // not JSON: keep the raw text
+      }
+      const what = `${method} ${url.pathname}`;
+      if (status === 409) throw new KubeConflict([`${what}: ${message}`]);
+      throw new KubeRequestFailed([what, status, message]);
+    }
+    return text === '' ? undefined : (JSON.parse(text) as T);
+  }
+
+  async get<T>(path: string, query?: RequestInit['query']): Promise<T | undefined> {
+    return this.request<T>('GET', path, { allowNotFound: true, query });
+  }
+
+  /** Server-side apply of a whole object with a field manager (force takes fields from others). */
+  async apply<T>(path: string, object: unknown, fieldManager: string, options: { force?: boolean } = {}): Promise<T> {
+    const out = await this.request<T>('PATCH', path, {
+      body: object,
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager, force: options.force ?? true },
+    });
+    return out as T;
+  }
+
+  async mergePatch<T>(path: string, patch: unknown): Promise<T | undefined> {
+    return this.request<T>('PATCH', path, { body: patch, contentType: 'application/merge-patch+json', allowNotFound: true });
+  }
+
+  async jsonPatch<T>(path: string, ops: unknown[]): Promise<T | undefined> {
+    return this.request<T>('PATCH', path, { body: ops, contentType: 'application/json-patch+json' });
+  }
+
+  /**
+   * Streams a watch from `resourceVersion` until the server ends it, `signal` aborts it, or
+   * `idleMs` passes without a line (a watch that went quiet). Resolves when the stream ends;
+   * the caller resumes from the last resourceVersion it saw.
+   */
+  async watch<T>(path: string, query: RequestInit['query'], onEvent: (event: WatchEvent<T>) => void, options: { signal: AbortSignal; idleMs: number }): Promise<'ended' | 'idle' | 'aborted'> {
+    const url = this.#url(path, { ...query, watch: true, allowWatchBookmarks: true });
+    const res = await this.#send('GET', url, { timeoutMs: 0 });
+    const status = res.statusCode ?? 0;
+    this.onRequest?.('WATCH', status);
+    if (status >= 400) {
+      res.resume();
+      throw new KubeRequestFailed([`WATCH ${url.pathname}`, status, res.statusMessage ?? '']);
+    }
+    return new Promise((resolve, reject) => {
+      let buffer = '';
+      let outcome: 'ended' | 'idle' | 'aborted' = 'ended';
+      let timer = setTimeout(onIdle, options.idleMs);
+      function onIdle(): void {
+        outcome = 'idle';
+        res.destroy();
+      }
+      const onAbort = (): void => {
+        outcome = 'aborted';
+        res.destroy();
+      };
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        clearTimeout(timer);
+        timer = setTimeout(onIdle, options.idleMs);
+        buffer += chunk;
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (line === '') continue;
+          try {
+            onEvent(JSON.parse(line) as WatchEvent<T>);
+          } catch (err) {
+            res.destroy();
+            reject(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
+        }
+      });
+      const finish = (): void => {
+        clearTimeout(timer);
+        options.signal.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      res.on('end', finish);
+      res.on('close', finish);
+      res.on('error', () => finish());
+    });
+  }
+
+  close(): void {
+    this.#agent?.destroy();
+  }
+}

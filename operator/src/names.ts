@@ -1,0 +1,62 @@
+/** Labels the operator puts on what it creates and selects by. */
+export const LABELS = {
+  pipeline: 'orderflow.dev/pipeline',
+  consumer: 'orderflow.dev/consumer',
+} as const;
+
+/** The finalizer that makes deletion wait for broker cleanup. */
+export const FINALIZER = 'orderflow.dev/cleanup';
+
+/** Field manager for server-side apply. */
+export const FIELD_MANAGER = 'orderflow-operator';
+
+/** External metric served to the HPA: a consumer's lag (Kafka) or backlog (RabbitMQ). */
+export const EXTERNAL_METRIC_NAME = 'orderflow_consumer_lag';
+
+/** Condition types on an OrderPipeline. */
+export const CONDITION = {
+  ready: 'Ready',
+  topologyReady: 'TopologyReady',
+  consumersReady: 'ConsumersReady',
+  scalingActive: 'ScalingActive',
+} as const;
+
+/** Condition reasons: stable words users and alerts can match on. */
+export const REASON = {
+  reconciled: 'Reconciled',
+  reconciling: 'Reconciling',
+  topologyApplied: 'TopologyApplied',
+  brokerUnreachable: 'BrokerUnreachable',
+  immutableQueueArguments: 'ImmutableQueueArguments',
+  partitionDecreaseRefused: 'PartitionDecreaseRefused',
+  kafkaError: 'KafkaError',
+  rabbitmqError: 'RabbitMQError',
+  workloadsApplied: 'WorkloadsApplied',
+  podsPending: 'PodsPending',
+  replicasAvailable: 'ReplicasAvailable',
+  deploymentNotObserved: 'DeploymentNotObserved',
+  applyFailed: 'ApplyFailed',
+  noConsumers: 'NoConsumers',
+  autoscalerActive: 'AutoscalerActive',
+  autoscalerPending: 'AutoscalerPending',
+  autoscalerInactive: 'AutoscalerInactive',
+  notReady: 'NotReady',
+} as const;
+
+/** Kubernetes event reasons, one per decision the operator makes. */
+export const EVENT = {
+  queueCreated: 'QueueCreated',
+  exchangeCreated: 'ExchangeCreated',
+  bindingCreated: 'BindingCreated',
+  topicCreated: 'TopicCreated',
+  partitionsIncreased: 'PartitionsIncreased',
+  partitionDecreaseRefused: 'PartitionDecreaseRefused',
+  topicConfigUpdated: 'TopicConfigUpdated',
+  immutableQueueArguments: 'ImmutableQueueArguments',
+  driftRepaired: 'DriftRepaired',
+  reconcileFailed: 'ReconcileFailed',
+  cleanupDeleted: 'CleanupDeleted',
+  cleanupRetained: 'CleanupRetained',
+  cleanupAbandoned: 'CleanupAbandoned',
+  maxReplicasCapped: 'MaxReplicasCappedAtPartitions',
+} as const;
