@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Value } from '@sinclair/typebox/value';
-import { OrderPipelineSpec, type OrderPipeline } from './api/order-pipeline.ts';
+import { pipeline } from '../test/fixtures.ts';
 import { consumerMaxReplicas, desired, retryDelayMs } from './desired.ts';
-
-/** A pipeline as the API server would return it, defaults applied. */
-export function pipeline(spec: unknown, name = 'checkout'): OrderPipeline {
-  const withDefaults = Value.Default(OrderPipelineSpec, structuredClone(spec)) as OrderPipeline['spec'];
-  return { apiVersion: 'orderflow.dev/v1alpha1', kind: 'OrderPipeline', metadata: { name, namespace: 'shop', uid: 'uid-1', generation: 1 }, spec: withDefaults };
-}
 
 const checkout = pipeline({
   rabbitmq: {
