@@ -1,0 +1,51 @@
+import { defineError } from '@orderflow/errors';
+
+/** The request does not match the route's schema. `details.errors` lists what failed. */
+export const ValidationFailed = defineError<[string]>({
+  code: 'HTTP_ERR_VALIDATION',
+  message: (why) => `request does not match the schema: ${why}`,
+  statusCode: 400,
+});
+
+/** The body is not valid JSON. */
+export const MalformedJson = defineError({
+  code: 'HTTP_ERR_MALFORMED_JSON',
+  message: 'the request body is not valid JSON',
+  statusCode: 400,
+});
+
+/** The body is larger than the server accepts. */
+export const BodyTooLarge = defineError<[number]>({
+  code: 'HTTP_ERR_BODY_TOO_LARGE',
+  message: (limit) => `the request body is larger than ${limit} bytes`,
+  statusCode: 413,
+});
+
+/** The Content-Type is not one the route accepts. */
+export const UnsupportedMediaType = defineError({
+  code: 'HTTP_ERR_UNSUPPORTED_MEDIA_TYPE',
+  message: 'unsupported Content-Type; send application/json',
+  statusCode: 415,
+});
+
+/** No route matches the method and path. */
+export const RouteNotFound = defineError<[string, string]>({
+  code: 'HTTP_ERR_NOT_FOUND',
+  message: (method, url) => `no route for ${method} ${url}`,
+  statusCode: 404,
+});
+
+/** Anything unexpected; details stay in the logs. */
+export const InternalError = defineError({
+  code: 'HTTP_ERR_INTERNAL',
+  message: 'internal error',
+  statusCode: 500,
+});
+
+/** The service is shutting down or a dependency is down. */
+export const NotReady = defineError<[string]>({
+  code: 'HTTP_ERR_NOT_READY',
+  message: (why) => `not ready: ${why}`,
+  statusCode: 503,
+  retriable: true,
+});

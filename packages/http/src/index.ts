@@ -1,0 +1,6 @@
+export { codedErrorHandler, toCodedError } from './error-handler.ts';
+export { BodyTooLarge, InternalError, MalformedJson, NotReady, RouteNotFound, UnsupportedMediaType, ValidationFailed } from './errors.ts';
+export { healthRoutes } from './health.ts';
+export type { HealthOptions, ReadinessCheck } from './health.ts';
+export { metricsRoutes } from './metrics.ts';
+export type { HttpMetricsOptions } from './metrics.ts';

@@ -1,0 +1,33 @@
+import { defineError } from '@orderflow/errors';
+
+/** The broker refused (nacked) a published message. */
+export const PublishNacked = defineError<[string]>({
+  code: 'MESSAGING_ERR_PUBLISH_NACKED',
+  message: (exchange) => `the broker did not confirm a message published to ${exchange}`,
+  statusCode: 503,
+  retriable: true,
+});
+
+/** The channel or connection closed before every message of a batch was confirmed. */
+export const ChannelClosed = defineError<[string]>({
+  code: 'MESSAGING_ERR_CHANNEL_CLOSED',
+  message: (why) => `the AMQP channel closed before the batch was confirmed: ${why}`,
+  statusCode: 503,
+  retriable: true,
+});
+
+/** No connection to the broker right now (it is down or being reconnected). */
+export const BrokerUnavailable = defineError<[string]>({
+  code: 'MESSAGING_ERR_BROKER_UNAVAILABLE',
+  message: (why) => `RabbitMQ is unavailable: ${why}`,
+  statusCode: 503,
+  retriable: true,
+});
+
+/** A consumed message is not JSON or does not match its schema; retrying cannot help. */
+export const InvalidMessage = defineError<[string, string]>({
+  code: 'MESSAGING_ERR_INVALID_MESSAGE',
+  message: (queue, why) => `message on ${queue} rejected: ${why}`,
+  statusCode: 422,
+  retriable: false,
+});
