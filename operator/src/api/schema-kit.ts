@@ -64,7 +64,10 @@ export function toStructural(schema: unknown): Record<string, unknown> {
     const props = src.properties as Record<string, unknown> | undefined;
     if (props !== undefined) {
       out.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, toStructural(v)]));
-      if (Array.isArray(src.required) && src.required.length > 0) out.required = [...(src.required as string[])];
+      // A field with a default is never missing once the API server has defaulted it, so it is
+      // not required of the user (the TypeScript type, which describes defaulted objects, keeps it).
+      const required = ((src.required ?? []) as string[]).filter((name) => (props[name] as { default?: unknown } | undefined)?.default === undefined);
+      if (required.length > 0) out.required = required;
     }
     const pattern = src.patternProperties as Record<string, unknown> | undefined;
     if (pattern !== undefined) {

@@ -1,0 +1,57 @@
+import type { Admin } from 'kafkajs';
+import type { ConsumerSpec, OrderPipeline } from '../api/order-pipeline.ts';
+import { KafkaAdminFailed } from '../errors.ts';
+import type { ManagementClient } from '../rabbitmq/management-client.ts';
+
+/** A partition's log end and start, and the group's committed offset (-1: none). */
+export interface PartitionOffsets {
+  partition: number;
+  high: bigint;
+  low: bigint;
+  committed: bigint;
+}
+
+/**
+ * Consumer-group lag summed over partitions. A partition the group never committed counts
+ * from the log start: everything retained is still to be consumed.
+ */
+export function kafkaLag(partitions: readonly PartitionOffsets[]): number {
+  let lag = 0n;
+  for (const p of partitions) {
+    const from = p.committed >= 0n ? (p.committed < p.low ? p.low : p.committed) : p.low;
+    if (p.high > from) lag += p.high - from;
+  }
+  return Number(lag);
+}
+
+/** RabbitMQ backlog: ready plus unacknowledged messages. */
+export function rabbitBacklog(q: { messagesReady: number; messagesUnacknowledged: number }): number {
+  return q.messagesReady + q.messagesUnacknowledged;
+}
+
+/** The brokers a lag reader talks to. */
+export interface LagSources {
+  rabbit: ManagementClient | undefined;
+  kafka: Admin | undefined;
+}
+
+/** Measures one consumer's lag (Kafka) or backlog (RabbitMQ) on the real broker. */
+export async function measureLag(sources: LagSources, p: OrderPipeline, c: ConsumerSpec): Promise<number> {
+  if (c.source.queue !== undefined) {
+    if (sources.rabbit === undefined) throw new TypeError('RabbitMQ is not configured');
+    const q = await sources.rabbit.getQueue(p.spec.rabbitmq?.vhost ?? '/', c.source.queue);
+    return q === undefined ? 0 : rabbitBacklog(q);
+  }
+  const topic = c.source.topic!;
+  if (sources.kafka === undefined) throw new TypeError('Kafka is not configured');
+  try {
+    const [ends, committed] = await Promise.all([
+      sources.kafka.fetchTopicOffsets(topic),
+      sources.kafka.fetchOffsets({ groupId: c.source.group!, topics: [topic] }),
+    ]);
+    const byPartition = new Map((committed[0]?.partitions ?? []).map((x) => [x.partition, BigInt(x.offset)]));
+    return kafkaLag(ends.map((e) => ({ partition: e.partition, high: BigInt(e.high), low: BigInt(e.low), committed: byPartition.get(e.partition) ?? -1n })));
+  } catch (err) {
+    throw new KafkaAdminFailed([`reading lag of ${c.source.group} on ${topic}`, err instanceof Error ? err.message : String(err)], { cause: err });
+  }
+}
