@@ -14,8 +14,8 @@ CP_SERVICE_CIDR=10.0.0.0/24
 CP_SERVICE_IP=10.0.0.1
 CP_SERVER="https://127.0.0.1:$CP_APISERVER_PORT"
 # Controllers a cluster without nodes can usefully run: workloads, autoscaling, garbage
-# collection, and what namespaces and service accounts need to work.
-CP_CONTROLLERS=garbage-collector-controller,deployment-controller,replicaset-controller,horizontal-pod-autoscaler-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,job-controller,cronjob-controller,statefulset-controller,daemonset-controller,endpoints-controller,endpointslice-controller,resourcequota-controller,disruption-controller,ttl-after-finished-controller
+# collection, and what namespaces, service accounts, RBAC aggregation and finalizers need.
+CP_CONTROLLERS=garbage-collector-controller,deployment-controller,replicaset-controller,horizontal-pod-autoscaler-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller,job-controller,cronjob-controller,statefulset-controller,daemonset-controller,replicationcontroller-controller,endpoints-controller,endpointslice-controller,service-cidr-controller,resourcequota-controller,disruption-controller,ttl-after-finished-controller,pod-garbage-collector-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,validatingadmissionpolicy-status-controller
 
 # Versions come from the pinned go.mod files, read without running Go so a warm start is fast.
 cp_gomod_version() { sed -n "s#^[[:space:]]*\(require \)\{0,1\}$2 \(v[^ ]*\).*#\2#p" "$1" | head -1; }
@@ -24,9 +24,15 @@ CP_ETCD_VERSION="$(cp_gomod_version "$CP_HACK/go.mod" go.etcd.io/etcd/server/v3)
 CP_HELM_VERSION="$(cp_gomod_version "$CP_HACK/helm/go.mod" helm.sh/helm/v3)"
 CP_BIN="$ORDERFLOW_CACHE/controlplane/$CP_K8S_VERSION/bin"
 CP_KUBECONFIG="$ORDERFLOW_STATE/kubeconfig"
+# Everything of the control plane lives in .stack/controlplane: pki/, etcd-data/, and one
+# folder per process (etcd/, apiserver/, controller-manager/) with its log and pid file.
+CP_DIR="$ORDERFLOW_STATE/controlplane"
 
-cp_dir() { svc_dir controlplane; }
-cp_pki() { printf '%s/pki' "$(cp_dir)"; }
+cp_dir() { mkdir -p "$CP_DIR"; printf '%s' "$CP_DIR"; }
+cp_pki() { printf '%s/pki' "$CP_DIR"; }
+# cp_proc HELPER PROCESS ARGS...: a common.sh process helper, with the process's folder
+# inside .stack/controlplane rather than beside the services.
+cp_proc() { ORDERFLOW_STATE="$CP_DIR" "$@"; }
 
 # The binaries are complete when each carries the stamp of the version go.mod pins.
 cp_binaries_current() {
@@ -49,14 +55,24 @@ controlplane_install() {
 
 # --- certificates -------------------------------------------------------------------------
 
-# cp_cert NAME SUBJECT EXT: key + certificate signed by the stack's CA.
+# cp_ca NAME CN: a self-signed CA (key + certificate).
+cp_ca() {
+  local pki; pki="$(cp_pki)"
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/$1.key" 2>/dev/null
+  chmod 600 "$pki/$1.key"
+  openssl req -x509 -new -key "$pki/$1.key" -subj "/CN=$2" -days 3650 -sha256 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out "$pki/$1.crt" 2>/dev/null
+}
+
+# cp_cert NAME SUBJECT EXT CA: key + certificate signed by CA (ca or front-proxy-ca).
 cp_cert() {
-  local pki name="$1" subj="$2" ext="$3"
+  local pki name="$1" subj="$2" ext="$3" ca="$4"
   pki="$(cp_pki)"
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/$name.key" 2>/dev/null
   openssl req -new -key "$pki/$name.key" -subj "$subj" -out "$pki/$name.csr" 2>/dev/null
   printf '%s\n' "$ext" >"$pki/$name.ext"
-  openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+  openssl x509 -req -in "$pki/$name.csr" -CA "$pki/$ca.crt" -CAkey "$pki/$ca.key" -CAcreateserial \
     -days 365 -sha256 -extfile "$pki/$name.ext" -out "$pki/$name.crt" 2>/dev/null
   rm -f "$pki/$name.csr" "$pki/$name.ext"
   chmod 600 "$pki/$name.key"
@@ -68,13 +84,15 @@ cp_ensure_pki() {
   mkdir -p "$pki"; chmod 700 "$pki"
   if [[ ! -f "$pki/ca.crt" ]]; then
     log "controlplane: generating CA, certificates and service-account keys in $pki"
-    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/ca.key" 2>/dev/null
-    chmod 600 "$pki/ca.key"
-    openssl req -x509 -new -key "$pki/ca.key" -subj "/CN=orderflow-local-ca" -days 3650 -sha256 \
-      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-      -out "$pki/ca.crt" 2>/dev/null
+    cp_ca ca orderflow-local-ca
     # Certificates signed by a previous CA are worthless now.
-    rm -f "$pki"/{apiserver,apiserver-etcd-client,etcd,admin,controller-manager}.{crt,key}
+    rm -f "$pki"/{apiserver,apiserver-etcd-client,etcd,admin,controller-manager,controller-manager-serving}.{crt,key}
+  fi
+  # The aggregation layer's own CA, as kubeadm does: the API server proves itself to
+  # extension API servers (metrics-server, ...) with front-proxy-client.
+  if [[ ! -f "$pki/front-proxy-ca.crt" ]]; then
+    cp_ca front-proxy-ca orderflow-local-front-proxy-ca
+    rm -f "$pki"/front-proxy-client.{crt,key}
   fi
   if [[ ! -f "$pki/sa.key" ]]; then
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/sa.key" 2>/dev/null
@@ -89,15 +107,20 @@ extendedKeyUsage=clientAuth"
   local etcd="keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth,clientAuth
 subjectAltName=IP:127.0.0.1,DNS:localhost"
-  local spec name subj ext
-  for spec in "apiserver|/CN=kube-apiserver|serving" \
-               "apiserver-etcd-client|/CN=kube-apiserver-etcd-client|client" \
-               "etcd|/CN=etcd|etcd" \
-               "admin|/O=system:masters/CN=orderflow-admin|client" \
-               "controller-manager|/CN=system:kube-controller-manager|client"; do
-    IFS='|' read -r name subj ext <<<"$spec"
+  local loopback="keyUsage=critical,digitalSignature
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,DNS:localhost"
+  local spec name subj ext ca
+  for spec in "apiserver|/CN=kube-apiserver|serving|ca" \
+               "apiserver-etcd-client|/CN=kube-apiserver-etcd-client|client|ca" \
+               "etcd|/CN=etcd|etcd|ca" \
+               "admin|/O=system:masters/CN=orderflow-admin|client|ca" \
+               "controller-manager|/CN=system:kube-controller-manager|client|ca" \
+               "controller-manager-serving|/CN=kube-controller-manager|loopback|ca" \
+               "front-proxy-client|/CN=front-proxy-client|client|front-proxy-ca"; do
+    IFS='|' read -r name subj ext ca <<<"$spec"
     if [[ ! -f "$pki/$name.crt" ]] || ! openssl x509 -checkend 86400 -noout -in "$pki/$name.crt" >/dev/null 2>&1; then
-      cp_cert "$name" "$subj" "${!ext}"
+      cp_cert "$name" "$subj" "${!ext}" "$ca"
     fi
   done
 }
@@ -136,11 +159,11 @@ cp_kcm_healthy() { cp_curl -o /dev/null "https://127.0.0.1:$CP_KCM_PORT/healthz"
 # --- lifecycle -----------------------------------------------------------------------------
 
 cp_start_etcd() {
-  svc_running controlplane-etcd && return 0
-  require_free_port controlplane-etcd "$CP_ETCD_PORT" "$CP_ETCD_PEER_PORT" "$CP_ETCD_METRICS_PORT"
+  cp_proc svc_running etcd && return 0
+  require_free_port controlplane "$CP_ETCD_PORT" "$CP_ETCD_PEER_PORT" "$CP_ETCD_METRICS_PORT"
   local dir pki; dir="$(cp_dir)"; pki="$(cp_pki)"
   mkdir -p "$dir/etcd-data"; chmod 700 "$dir/etcd-data"
-  start_daemon controlplane-etcd "$CP_BIN/etcd" \
+  cp_proc start_daemon etcd "$CP_BIN/etcd" \
     --name=orderflow --data-dir="$dir/etcd-data" \
     --listen-client-urls="https://127.0.0.1:$CP_ETCD_PORT" --advertise-client-urls="https://127.0.0.1:$CP_ETCD_PORT" \
     --listen-peer-urls="https://127.0.0.1:$CP_ETCD_PEER_PORT" --initial-advertise-peer-urls="https://127.0.0.1:$CP_ETCD_PEER_PORT" \
@@ -149,14 +172,14 @@ cp_start_etcd() {
     --cert-file="$pki/etcd.crt" --key-file="$pki/etcd.key" --client-cert-auth --trusted-ca-file="$pki/ca.crt" \
     --peer-cert-file="$pki/etcd.crt" --peer-key-file="$pki/etcd.key" --peer-client-cert-auth --peer-trusted-ca-file="$pki/ca.crt" \
     --snapshot-count=10000 --quota-backend-bytes=$((2 * 1024 * 1024 * 1024)) --log-level=warn
-  wait_until controlplane-etcd 60 cp_etcd_healthy
+  cp_proc wait_until etcd 60 cp_etcd_healthy
 }
 
 cp_start_apiserver() {
-  svc_running controlplane-apiserver && return 0
-  require_free_port controlplane-apiserver "$CP_APISERVER_PORT"
+  cp_proc svc_running apiserver && return 0
+  require_free_port controlplane "$CP_APISERVER_PORT"
   local pki; pki="$(cp_pki)"
-  start_daemon controlplane-apiserver "$CP_BIN/kube-apiserver" \
+  cp_proc start_daemon apiserver "$CP_BIN/kube-apiserver" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$CP_APISERVER_PORT" \
     --etcd-servers="https://127.0.0.1:$CP_ETCD_PORT" --etcd-cafile="$pki/ca.crt" \
     --etcd-certfile="$pki/apiserver-etcd-client.crt" --etcd-keyfile="$pki/apiserver-etcd-client.key" \
@@ -166,25 +189,30 @@ cp_start_apiserver() {
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
     --service-cluster-ip-range="$CP_SERVICE_CIDR" \
+    --requestheader-client-ca-file="$pki/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$pki/front-proxy-client.crt" --proxy-client-key-file="$pki/front-proxy-client.key" \
     --profiling=false --v=1
-  wait_until controlplane-apiserver 120 cp_apiserver_ready
+  cp_proc wait_until apiserver 120 cp_apiserver_ready
 }
 
 cp_start_controller_manager() {
-  svc_running controlplane-controller-manager && return 0
-  require_free_port controlplane-controller-manager "$CP_KCM_PORT"
+  cp_proc svc_running controller-manager && return 0
+  require_free_port controlplane "$CP_KCM_PORT"
   local dir pki; dir="$(cp_dir)"; pki="$(cp_pki)"
   cp_kubeconfig "$dir/controller-manager.kubeconfig" controller-manager
   # One instance on one machine: leader election would only delay a restart by a lease period.
-  start_daemon controlplane-controller-manager "$CP_BIN/kube-controller-manager" \
+  cp_proc start_daemon controller-manager "$CP_BIN/kube-controller-manager" \
     --kubeconfig="$dir/controller-manager.kubeconfig" \
     --authentication-kubeconfig="$dir/controller-manager.kubeconfig" \
     --authorization-kubeconfig="$dir/controller-manager.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port="$CP_KCM_PORT" \
+    --tls-cert-file="$pki/controller-manager-serving.crt" --tls-private-key-file="$pki/controller-manager-serving.key" \
     --use-service-account-credentials=true \
     --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
     --controllers="$CP_CONTROLLERS" --leader-elect=false --profiling=false --v=1
-  wait_until controlplane-controller-manager 60 cp_kcm_healthy
+  cp_proc wait_until controller-manager 60 cp_kcm_healthy
 }
 
 controlplane_start() {
@@ -197,15 +225,15 @@ controlplane_start() {
 }
 
 controlplane_stop() {
-  stop_daemon controlplane-controller-manager
-  stop_daemon controlplane-apiserver
-  stop_daemon controlplane-etcd
+  cp_proc stop_daemon controller-manager
+  cp_proc stop_daemon apiserver
+  cp_proc stop_daemon etcd
 }
 
 controlplane_status() {
   local part down=()
   for part in etcd apiserver controller-manager; do
-    svc_running "controlplane-$part" || down+=("$part")
+    cp_proc svc_running "$part" || down+=("$part")
   done
   if ((${#down[@]} == 3)); then
     echo "controlplane: down"; return 1
