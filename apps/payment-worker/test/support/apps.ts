@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '@orderflow/testkit';
+
+const NODE = fileURLToPath(new URL('../../../../node_modules/.bin/node', import.meta.url));
+const MAIN = {
+  'payment-provider': fileURLToPath(new URL('../../../payment-provider/src/main.ts', import.meta.url)),
+  'payment-worker': fileURLToPath(new URL('../../src/main.ts', import.meta.url)),
+} as const;
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** An app running as a child process. */
+export interface RunningApp {
+  url: string;
+  process: ChildProcess;
+  /** Everything it logged, for failure messages. */
+  output(): string;
+  /** SIGTERM and wait for exit (graceful drain). */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+}
+
+/** Starts `app` with `env` on a free port and waits until /readyz answers 200. */
+export async function startApp(app: keyof typeof MAIN, env: Record<string, string>): Promise<RunningApp> {
+  const port = await freePort();
+  const child = spawn(NODE, [MAIN[app]], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}: ${output}`);
+        const res = await fetch(`${url}/readyz`);
+        return res.ok;
+      },
+      { timeoutMs: 30_000, what: `${app} to be ready` },
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${output}`, { cause: err });
+  }
+  return {
+    url,
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Reads one sample of a metric from a Prometheus text page (first series whose labels contain `labels`). */
+export async function metricValue(baseUrl: string, name: string, labels = ''): Promise<number | undefined> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (!(rest.startsWith(' ') || rest.startsWith('{'))) continue;
+    if (labels !== '' && !rest.includes(labels)) continue;
+    return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
+
+/** Sets the provider's fault injection at runtime. */
+export async function setFaults(providerUrl: string, faults: { failureRate?: number; latencyMs?: number; jitterMs?: number }): Promise<void> {
+  const res = await fetch(`${providerUrl}/admin/faults`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+  if (!res.ok) throw new Error(`setting faults: ${res.status} ${await res.text()}`);
+}
+
+/** The provider's ledger: charges per idempotency key (= order id). */
+export interface Ledger {
+  charges: number;
+  requests: number;
+  entries: { idempotencyKey: string; chargeId: string; amountMinor: number; requests: number }[];
+}
+
+export async function ledger(providerUrl: string): Promise<Ledger> {
+  return (await (await fetch(`${providerUrl}/ledger`)).json()) as Ledger;
+}
