@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppsV1Api, AutoscalingV2Api, type KubeConfig } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { AppsV1Api, AutoscalingV2Api } from '@kubernetes/client-node';
 import { waitFor } from '@orderflow/testkit';
-import { adminKubeConfig, createNamespace, deleteNamespace } from './kube.ts';
+import { adminKubeConfig, testNamespace } from './kube.ts';
 import { pendingDeployment } from './workload.ts';
 
 describe('HorizontalPodAutoscaler controller', () => {
-  let kc: KubeConfig;
-  let namespace: string;
-
-  beforeAll(async () => {
-    kc = adminKubeConfig();
-    namespace = await createNamespace(kc, 'hpa');
-  });
-
-  afterAll(async () => {
-    if (namespace) await deleteNamespace(kc, namespace);
-  });
-
   it('reconciles an HPA and reports why it cannot scale without metrics', { timeout: 120_000 }, async () => {
+    const kc = adminKubeConfig();
+    const namespace = await testNamespace(kc, 'hpa');
     await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({ namespace, body: pendingDeployment('worker', 1) });
     const autoscaling = kc.makeApiClient(AutoscalingV2Api);
     await autoscaling.createNamespacedHorizontalPodAutoscaler({

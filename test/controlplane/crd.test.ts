@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ApiextensionsV1Api, CustomObjectsApi, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { uniqueName, waitFor } from '@orderflow/testkit';
-import { adminKubeConfig, apiFailure, createNamespace, deleteNamespace } from './kube.ts';
+import { adminKubeConfig, apiFailure, testNamespace } from './kube.ts';
 
 const group = 'controlplane-test.orderflow.dev';
 
@@ -42,25 +42,17 @@ function widgetCrd(kind: string): V1CustomResourceDefinition {
 }
 
 describe('CustomResourceDefinitions', () => {
-  let kc: KubeConfig;
-  let namespace: string;
-  const kind = `Widget${uniqueName('x').slice(2)}`;
-  const crd = widgetCrd(kind);
-  const plural = crd.spec.names.plural;
-
-  beforeAll(async () => {
-    kc = adminKubeConfig();
-    namespace = await createNamespace(kc, 'crd');
-  });
-
-  afterAll(async () => {
-    if (namespace) await deleteNamespace(kc, namespace);
-    await kc?.makeApiClient(ApiextensionsV1Api).deleteCustomResourceDefinition({ name: crd.metadata!.name! }).catch(() => undefined);
-  });
-
   it('installs, validates objects against its schema, and serves valid ones', { timeout: 120_000 }, async () => {
+    const kind = `Widget${uniqueName('x').slice(2)}`;
+    const crd = widgetCrd(kind);
+    const plural = crd.spec.names.plural;
+    const kc = adminKubeConfig();
+    const namespace = await testNamespace(kc, 'crd');
     const extensions = kc.makeApiClient(ApiextensionsV1Api);
     await extensions.createCustomResourceDefinition({ body: crd });
+    onTestFinished(async () => {
+      await extensions.deleteCustomResourceDefinition({ name: crd.metadata!.name! });
+    });
     await waitFor(async () => {
       const current = await extensions.readCustomResourceDefinition({ name: crd.metadata!.name! });
       return current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');

@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { waitFor } from '@orderflow/testkit';
-import { adminKubeConfig, createNamespace, deleteNamespace } from './kube.ts';
+import { adminKubeConfig, testNamespace } from './kube.ts';
 import { pendingDeployment } from './workload.ts';
 
 describe('Deployment and ReplicaSet controllers', () => {
-  let kc: KubeConfig;
-  let namespace: string;
-
-  beforeAll(async () => {
-    kc = adminKubeConfig();
-    namespace = await createNamespace(kc, 'deploy');
-  });
-
-  afterAll(async () => {
-    if (namespace) await deleteNamespace(kc, namespace);
-  });
-
   it('turns a Deployment into a ReplicaSet and Pending Pods', { timeout: 120_000 }, async () => {
+    const kc = adminKubeConfig();
+    const namespace = await testNamespace(kc, 'deploy');
     const apps = kc.makeApiClient(AppsV1Api);
     const core = kc.makeApiClient(CoreV1Api);
     const deployment = await apps.createNamespacedDeployment({ namespace, body: pendingDeployment('orders', 3) });

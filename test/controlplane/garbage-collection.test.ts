@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { waitFor } from '@orderflow/testkit';
-import { adminKubeConfig, createNamespace, deleteNamespace, isGone } from './kube.ts';
+import { adminKubeConfig, testNamespace, isGone } from './kube.ts';
 import { pendingDeployment } from './workload.ts';
 
 describe('garbage collector', () => {
-  let kc: KubeConfig;
-  let namespace: string;
-
-  beforeAll(async () => {
-    kc = adminKubeConfig();
-    namespace = await createNamespace(kc, 'gc');
-  });
-
-  afterAll(async () => {
-    if (namespace) await deleteNamespace(kc, namespace);
-  });
-
   it('deletes the dependents of a deleted owner', { timeout: 120_000 }, async () => {
+    const kc = adminKubeConfig();
+    const namespace = await testNamespace(kc, 'gc');
     const core = kc.makeApiClient(CoreV1Api);
     const owner = await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'owner' }, data: { role: 'owner' } } });
     const ownerReferences = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata!.uid! }];
@@ -36,6 +26,8 @@ describe('garbage collector', () => {
   });
 
   it('removes a Deployment\'s ReplicaSet and Pods with foreground deletion', { timeout: 120_000 }, async () => {
+    const kc = adminKubeConfig();
+    const namespace = await testNamespace(kc, 'gc');
     const apps = kc.makeApiClient(AppsV1Api);
     const core = kc.makeApiClient(CoreV1Api);
     await apps.createNamespacedDeployment({ namespace, body: pendingDeployment('payments', 2) });

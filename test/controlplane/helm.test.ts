@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import { adminKubeConfig, deleteNamespace, isGone } from './kube.ts';
 import { helm } from './tools.ts';
@@ -8,17 +8,7 @@ import { helm } from './tools.ts';
 const chart = fileURLToPath(new URL('./fixtures/tiny-chart', import.meta.url));
 
 describe('helm', () => {
-  let kc: KubeConfig;
-  const namespace = uniqueName('test-helm');
   const release = 'tiny';
-
-  beforeAll(() => {
-    kc = adminKubeConfig();
-  });
-
-  afterAll(async () => {
-    if (kc) await deleteNamespace(kc, namespace);
-  });
 
   it('reports the version it was built as', { timeout: 30_000 }, async () => {
     const { stdout } = await helm('version', '--template', '{{.Version}} {{.GitTreeState}}');
@@ -26,7 +16,10 @@ describe('helm', () => {
   });
 
   it('installs and uninstalls a chart', { timeout: 180_000 }, async () => {
+    const kc = adminKubeConfig();
     const core = kc.makeApiClient(CoreV1Api);
+    const namespace = uniqueName('test-helm');
+    onTestFinished(() => deleteNamespace(kc, namespace));
     await helm('install', release, chart, '--namespace', namespace, '--create-namespace', '--set', 'greeting=hi', '--wait', '--timeout', '90s');
 
     const settings = await core.readNamespacedConfigMap({ name: `${release}-settings`, namespace });

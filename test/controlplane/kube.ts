@@ -1,3 +1,4 @@
+import { onTestFinished } from 'vitest';
 import { ApiException, KubeConfig, CoreV1Api } from '@kubernetes/client-node';
 import { stackSetting, uniqueName } from '@orderflow/testkit';
 
@@ -28,10 +29,14 @@ export async function apiFailure(call: () => Promise<unknown>): Promise<ApiFailu
   throw new Error('the API server accepted a request it should have refused');
 }
 
-/** Creates a namespace no other run uses; delete it with {@link deleteNamespace}. */
-export async function createNamespace(kc: KubeConfig, prefix: string): Promise<string> {
+/**
+ * Creates a namespace no other run uses, deleted when the current test finishes. Called inside
+ * the test, so an unreachable API server fails the test rather than skipping it.
+ */
+export async function testNamespace(kc: KubeConfig, prefix: string): Promise<string> {
   const name = uniqueName(`test-${prefix}`);
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name, labels: { 'orderflow.dev/test': prefix } } } });
+  onTestFinished(() => deleteNamespace(kc, name));
   return name;
 }
 

@@ -1,28 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
-import { adminKubeConfig, apiFailure, createNamespace, deleteNamespace } from './kube.ts';
+import { describe, expect, it } from 'vitest';
+import { KubernetesObjectApi, PatchStrategy, type V1ConfigMap } from '@kubernetes/client-node';
+import { adminKubeConfig, apiFailure, testNamespace } from './kube.ts';
 
 describe('server-side apply', () => {
-  let kc: KubeConfig;
-  let namespace: string;
-
-  beforeAll(async () => {
-    kc = adminKubeConfig();
-    namespace = await createNamespace(kc, 'ssa');
-  });
-
-  afterAll(async () => {
-    if (namespace) await deleteNamespace(kc, namespace);
-  });
-
-  const settings = (data: Record<string, string>): V1ConfigMap => ({
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace }, data,
-  });
-
   it('tracks field managers and reports a conflict unless forced', { timeout: 60_000 }, async () => {
+    const kc = adminKubeConfig();
+    const namespace = await testNamespace(kc, 'ssa');
     const objects = KubernetesObjectApi.makeApiClient(kc);
-    const apply = (data: Record<string, string>, fieldManager: string, force: boolean) =>
-      objects.patch(settings(data), undefined, undefined, fieldManager, force, PatchStrategy.ServerSideApply);
+    const apply = (data: Record<string, string>, fieldManager: string, force: boolean) => {
+      const settings: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace }, data };
+      return objects.patch(settings, undefined, undefined, fieldManager, force, PatchStrategy.ServerSideApply);
+    };
 
     const first = await apply({ retries: '3', owner: 'operator' }, 'orderflow-operator', false);
     expect(first.data).toEqual({ retries: '3', owner: 'operator' });
