@@ -179,6 +179,8 @@ cp_start_apiserver() {
   cp_proc svc_running apiserver && return 0
   require_free_port controlplane "$CP_APISERVER_PORT"
   local pki; pki="$(cp_pki)"
+  # Endpoints of the `kubernetes` Service may not be loopback addresses, and no Pod runs to
+  # use them: no endpoint reconciler, so the API server does not retry an invalid write.
   cp_proc start_daemon apiserver "$CP_BIN/kube-apiserver" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$CP_APISERVER_PORT" \
     --etcd-servers="https://127.0.0.1:$CP_ETCD_PORT" --etcd-cafile="$pki/ca.crt" \
@@ -189,6 +191,7 @@ cp_start_apiserver() {
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
     --service-cluster-ip-range="$CP_SERVICE_CIDR" \
+    --endpoint-reconciler-type=none \
     --requestheader-client-ca-file="$pki/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
     --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
     --requestheader-extra-headers-prefix=X-Remote-Extra- \
