@@ -10,7 +10,7 @@ import { createProviderClient } from './provider-client.ts';
 import { createProviderPolicy } from './provider-policy.ts';
 import { replayDeadLetters } from './replay.ts';
 import { buildServer } from './server.ts';
-import { recordPaymentTransitions } from './status.ts';
+import { statusRecorder } from './status.ts';
 import { declarePaymentTopology } from './topology.ts';
 
 const config = loadWorkerConfig();
@@ -52,7 +52,7 @@ const consumer = new PaymentConsumer({
   connection,
   prefetch: config.PREFETCH,
   logger,
-  processor: { config, pool, publisher, provider, policy, recordTransitions: recordPaymentTransitions, metrics },
+  processor: { config, pool, publisher, provider, policy, recordTransitions: statusRecorder((refused) => logger.warn({ refused }, 'order status changes refused by the status emitter')), metrics },
 });
 
 const app = buildServer(config, {

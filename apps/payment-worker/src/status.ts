@@ -17,7 +17,14 @@ export function toStatusChanges(transitions: readonly PaymentTransition[]): Stat
   }));
 }
 
+/** Told about order status changes the emitter refused (for example out of a final status). */
+export type RefusedChangeHandler = (refused: { orderId: string; outcome: string; from?: string; to: string }[]) => void;
+
 /** Records the order side of payment transitions in the caller's transaction. */
-export async function recordPaymentTransitions(client: PoolClient, transitions: readonly PaymentTransition[]): Promise<void> {
-  await recordStatusChanges(client, toStatusChanges(transitions));
+export function statusRecorder(onRefused: RefusedChangeHandler): (client: PoolClient, transitions: readonly PaymentTransition[]) => Promise<void> {
+  return async (client, transitions) => {
+    const results = await recordStatusChanges(client, toStatusChanges(transitions));
+    const refused = results.filter((r) => r.outcome === 'invalid' || r.outcome === 'not_found');
+    if (refused.length > 0) onRefused(refused);
+  };
 }
