@@ -1,0 +1,39 @@
+import { Type, env, loadConfig, type Static } from '@orderflow/config';
+
+/** Every variable order-api reads; `DATABASE_URL` and `RABBITMQ_URL` may come from `<NAME>_FILE`. */
+export const ConfigSchema = Type.Object({
+  PORT: env.port(8080),
+  HOST: env.string({ default: '0.0.0.0' }),
+  LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, 'info'),
+  /** Log every request (off by default: at thousands of orders a second it costs more than it tells). */
+  LOG_REQUESTS: env.bool(false),
+  DATABASE_URL: env.secret(),
+  RABBITMQ_URL: env.secret(),
+  DB_POOL_MAX: env.int({ default: 16, minimum: 2, maximum: 200 }),
+  MIGRATE_ON_START: env.bool(true),
+  /** Largest accepted request body; larger ones get 413 HTTP_ERR_BODY_TOO_LARGE. */
+  BODY_LIMIT_BYTES: env.int({ default: 65_536, minimum: 1_024, maximum: 10_485_760 }),
+  /** Orders written per INSERT statement at most. */
+  INTAKE_MAX_BATCH: env.int({ default: 500, minimum: 1, maximum: 5_000 }),
+  /** INSERT statements in flight at once; requests arriving meanwhile join the next batch. */
+  INTAKE_MAX_CONCURRENT_WRITES: env.int({ default: 4, minimum: 1, maximum: 64 }),
+  RELAY_ENABLED: env.bool(true),
+  RELAY_BATCH_SIZE: env.int({ default: 1_000, minimum: 1, maximum: 10_000 }),
+  RELAY_CONFIRM_WINDOW: env.int({ default: 500, minimum: 1, maximum: 10_000 }),
+  /** Fallback poll when no notification arrives (rows written by other processes). */
+  RELAY_POLL_INTERVAL_MS: env.int({ default: 500, minimum: 10, maximum: 60_000 }),
+  /** Longest wait between attempts while RabbitMQ is down. */
+  RELAY_MAX_BACKOFF_MS: env.int({ default: 5_000, minimum: 10, maximum: 300_000 }),
+  SHUTDOWN_TIMEOUT_MS: env.int({ default: 20_000, minimum: 100, maximum: 600_000 }),
+  /** When set (local runs), a file_sd target for this instance's /metrics is written there. */
+  PROMETHEUS_TARGETS_DIR: env.optional(env.string({ minLength: 1 })),
+  /** Address Prometheus should scrape, default `127.0.0.1:<PORT>`. */
+  METRICS_ADVERTISE_ADDRESS: env.optional(env.string({ minLength: 3 })),
+});
+
+export type OrderApiConfig = Readonly<Static<typeof ConfigSchema>>;
+
+/** Reads the environment once; fails naming every bad variable. */
+export function readConfig(source: Record<string, string | undefined> = process.env): OrderApiConfig {
+  return loadConfig(ConfigSchema, source);
+}

@@ -1,0 +1,177 @@
+import type { Pool } from '@orderflow/pg';
+import { EVENT_TYPES, EXCHANGES, HEADERS } from '@orderflow/messaging';
+import { IdempotencyKeyReused, OrderNotStored, ShuttingDown } from '../errors.ts';
+import { ORDER_COLUMNS, toOrderView, type OrderRow } from '../orders/order-row.ts';
+import type { OrderView } from '../schemas.ts';
+import type { NewOrder } from './new-order.ts';
+
+/** What became of a submitted order. */
+export interface WriteResult {
+  order: OrderView;
+  /** false when an earlier order with the same Idempotency-Key was returned instead. */
+  created: boolean;
+}
+
+/** Observations of the writer, for metrics. */
+export interface WriterObserver {
+  flushed(batchSize: number, seconds: number, ok: boolean): void;
+}
+
+/** Options for {@link OrderWriter}. */
+export interface OrderWriterOptions {
+  maxBatch: number;
+  maxConcurrentWrites: number;
+  observer?: WriterObserver;
+  /** Called after a batch committed new outbox rows (wakes the relay). */
+  onCommitted?: () => void;
+}
+
+interface Pending {
+  order: NewOrder;
+  resolve: (r: WriteResult) => void;
+  reject: (err: Error) => void;
+}
+
+// One statement, so one transaction: the orders, their first history row and their
+// order.created outbox rows are all written or none is. Rows whose Idempotency-Key exists
+// already are skipped (ON CONFLICT) and come back from the follow-up select instead.
+const INSERT_BATCH = `
+with input as (
+  select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::jsonb[], $10::jsonb[])
+    as t(id, idempotency_key, request_hash, customer_id, region, priority, currency, total_minor, items, event)
+), ins as (
+  insert into orders (id, idempotency_key, request_hash, customer_id, region, priority, currency, total_minor, items, status)
+  select id, idempotency_key, request_hash, customer_id, region, priority, currency, total_minor, items, 'accepted' from input
+  on conflict (idempotency_key) do nothing
+  returning ${ORDER_COLUMNS}
+), history as (
+  insert into order_status_history (order_id, status, reason) select id, 'accepted', 'created' from ins
+), outbox_rows as (
+  insert into outbox (aggregate_id, event_type, exchange, routing_key, payload, headers)
+  select i.id, '${EVENT_TYPES.orderCreated}', '${EXCHANGES.orders}', '${EVENT_TYPES.orderCreated}', i.event,
+         jsonb_build_object('${HEADERS.priority}', i.priority, '${HEADERS.region}', i.region, '${HEADERS.orderId}', i.id)
+    from input i join ins on ins.id = i.id
+)
+select * from ins`;
+
+/**
+ * Groups concurrent order submissions into one multi-row INSERT per turn of the event loop
+ * (up to `maxBatch` rows, `maxConcurrentWrites` statements in flight): at thousands of orders a
+ * second this costs one round trip per batch instead of one transaction per order.
+ */
+export class OrderWriter {
+  readonly #pool: Pool;
+  readonly #options: OrderWriterOptions;
+  #queue: Pending[] = [];
+  #inFlight = 0;
+  #scheduled = false;
+  #closed = false;
+  #idle: (() => void)[] = [];
+
+  constructor(pool: Pool, options: OrderWriterOptions) {
+    this.#pool = pool;
+    this.#options = options;
+  }
+
+  /** Queues an order; resolves once it (or the earlier order with its key) is committed. */
+  submit(order: NewOrder): Promise<WriteResult> {
+    if (this.#closed) return Promise.reject(new ShuttingDown([]));
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.#queue.push({ order, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Refuses new orders and waits until every queued one is written. */
+  async drain(): Promise<void> {
+    this.#closed = true;
+    if (this.#queue.length === 0 && this.#inFlight === 0) return;
+    await new Promise<void>((resolve) => this.#idle.push(resolve));
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#inFlight >= this.#options.maxConcurrentWrites || this.#queue.length === 0) return;
+    this.#scheduled = true;
+    // setImmediate runs after the current I/O phase: every request parsed in it joins the batch.
+    setImmediate(() => {
+      this.#scheduled = false;
+      while (this.#inFlight < this.#options.maxConcurrentWrites && this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#options.maxBatch);
+        this.#inFlight += 1;
+        void this.#flush(batch).finally(() => {
+          this.#inFlight -= 1;
+          if (this.#queue.length > 0) this.#schedule();
+          else if (this.#inFlight === 0) for (const wake of this.#idle.splice(0)) wake();
+        });
+      }
+    });
+  }
+
+  async #flush(batch: Pending[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    // Two submissions with one key in the same batch: insert the first, answer both from it.
+    const leaders = new Map<string, Pending>();
+    const rows: Pending[] = [];
+    const followers: Pending[] = [];
+    for (const p of batch) {
+      const key = p.order.idempotencyKey;
+      if (key === null) rows.push(p);
+      else if (leaders.has(key)) followers.push(p);
+      else {
+        leaders.set(key, p);
+        rows.push(p);
+      }
+    }
+    try {
+      const inserted = await this.#insert(rows);
+      const missingKeys = rows.filter((p) => !inserted.has(p.order.id)).map((p) => p.order.idempotencyKey!);
+      const existing = missingKeys.length === 0 ? new Map<string, OrderRow>() : await this.#byKeys(missingKeys);
+      for (const p of rows) {
+        const own = inserted.get(p.order.id);
+        if (own !== undefined) p.resolve({ order: toOrderView(own), created: true });
+        else this.#answerFromExisting(p, existing.get(p.order.idempotencyKey!));
+      }
+      for (const p of followers) {
+        const key = p.order.idempotencyKey!;
+        const leader = leaders.get(key)!;
+        const row = inserted.get(leader.order.id) ?? existing.get(key);
+        this.#answerFromExisting(p, row);
+      }
+      if (inserted.size > 0) this.#options.onCommitted?.();
+      this.#options.observer?.flushed(batch.length, Number(process.hrtime.bigint() - started) / 1e9, true);
+    } catch (err) {
+      const error = new OrderNotStored([(err as Error).message], { cause: err });
+      for (const p of batch) p.reject(error);
+      this.#options.observer?.flushed(batch.length, Number(process.hrtime.bigint() - started) / 1e9, false);
+    }
+  }
+
+  #answerFromExisting(p: Pending, row: OrderRow | undefined): void {
+    if (row === undefined) {
+      p.reject(new OrderNotStored(['the order with this Idempotency-Key vanished; retry']));
+    } else if (row.request_hash !== p.order.requestHash) {
+      p.reject(new IdempotencyKeyReused([p.order.idempotencyKey!]));
+    } else {
+      p.resolve({ order: toOrderView(row), created: false });
+    }
+  }
+
+  async #insert(rows: Pending[]): Promise<Map<string, OrderRow>> {
+    const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
+    for (const { order } of rows) {
+      const o = order.event.order;
+      const values = [order.id, order.idempotencyKey, order.requestHash, o.customerId, o.region, o.priority, o.currency, o.totalMinor, JSON.stringify(o.items), JSON.stringify(order.event)];
+      values.forEach((v, i) => cols[i]!.push(v));
+    }
+    const { rows: inserted } = await this.#pool.query<OrderRow>(INSERT_BATCH, cols);
+    return new Map(inserted.map((r) => [r.id, r]));
+  }
+
+  async #byKeys(keys: string[]): Promise<Map<string, OrderRow>> {
+    const { rows } = await this.#pool.query<OrderRow & { idempotency_key: string }>(
+      `select ${ORDER_COLUMNS}, idempotency_key from orders where idempotency_key = any($1::text[])`,
+      [keys],
+    );
+    return new Map(rows.map((r) => [r.idempotency_key, r]));
+  }
+}

@@ -1,0 +1,182 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import type { Logger } from 'pino';
+import { BrokerUnavailable, type ConfirmPublisher, type OutgoingMessage } from '@orderflow/messaging';
+import type { Pool } from '@orderflow/pg';
+import type { OrderApiMetrics } from '../metrics.ts';
+
+/** Options for {@link OutboxRelay}. */
+export interface OutboxRelayOptions {
+  pool: Pool;
+  publisher: ConfirmPublisher;
+  logger: Logger;
+  metrics: OrderApiMetrics;
+  batchSize: number;
+  pollIntervalMs: number;
+  maxBackoffMs: number;
+}
+
+interface OutboxRow {
+  id: string;
+  exchange: string;
+  routing_key: string;
+  event_type: string;
+  payload: { eventId?: string; occurredAt?: string };
+  headers: Record<string, unknown>;
+  created_at: Date;
+}
+
+const BREAKER_GAUGE: Record<CircuitState, number> = {
+  [CircuitState.Closed]: 0,
+  [CircuitState.HalfOpen]: 1,
+  [CircuitState.Open]: 2,
+  [CircuitState.Isolated]: 2,
+};
+
+/**
+ * Publishes unpublished outbox rows in id order, in batches, with publisher confirms, and
+ * marks them sent in one UPDATE only after every message of the batch was confirmed — in the
+ * same transaction that locked them (`FOR UPDATE SKIP LOCKED`, so replicas never publish a row
+ * twice at once). If the broker is down the rows stay and are retried with backoff behind a
+ * circuit breaker; a crash between confirm and commit republishes (at-least-once; consumers
+ * deduplicate on `messageId`).
+ */
+export class OutboxRelay {
+  readonly #o: OutboxRelayOptions;
+  readonly #breaker: CircuitBreakerPolicy;
+  #wake: (() => void) | undefined;
+  #pendingWake = false;
+  #stopping = false;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#o = options;
+    // Built once for the one downstream (RabbitMQ); its state feeds a gauge.
+    this.#breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: new ExponentialBackoff({ initialDelay: 500, maxDelay: options.maxBackoffMs }),
+      breaker: new ConsecutiveBreaker(3),
+    });
+    this.#breaker.onStateChange((state) => {
+      options.metrics.relayBreakerState.set(BREAKER_GAUGE[state]);
+      options.logger.warn({ state: CircuitState[state] }, 'outbox relay circuit breaker changed state');
+    });
+    options.metrics.relayBreakerState.set(0);
+  }
+
+  /** Starts the loop in the background. */
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** New rows were committed: publish now rather than at the next poll. */
+  wake(): void {
+    this.#pendingWake = true;
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+  }
+
+  /**
+   * Stops after the batch in hand is confirmed and marked; with `drainMs`, first keeps
+   * publishing until no row is left or the time is up (graceful shutdown).
+   */
+  async stop(options: { drainMs?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.drainMs ?? 0);
+    this.#stopping = true;
+    this.wake();
+    await this.#loop;
+    this.#loop = undefined;
+    while (Date.now() < deadline) {
+      try {
+        const n = await this.publishOnce();
+        if (n === 0) break;
+      } catch (err) {
+        this.#o.logger.warn({ err: (err as Error).message }, 'outbox not fully drained at shutdown; the rows stay for the next start');
+        break;
+      }
+    }
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopping) {
+      this.#pendingWake = false;
+      let published = 0;
+      try {
+        published = await this.#breaker.execute(() => this.publishOnce());
+        failures = 0;
+      } catch (err) {
+        failures += 1;
+        this.#o.metrics.relayRetries.inc();
+        const outcome = err instanceof BrokenCircuitError ? 'breaker_open' : BrokerUnavailable.is(err) ? 'broker_unavailable' : 'failed';
+        this.#o.metrics.relayBatches.inc({ outcome });
+        if (failures === 1 || failures % 20 === 0) {
+          this.#o.logger.warn({ err: (err as Error).message, failures }, 'outbox relay could not publish; rows stay in the outbox');
+        }
+        await this.#idle(Math.min(this.#o.maxBackoffMs, 100 * 2 ** Math.min(failures, 10)), false);
+        continue;
+      }
+      if (published < this.#o.batchSize) await this.#idle(this.#o.pollIntervalMs, true);
+    }
+  }
+
+  /** Waits for a wake-up or the timeout; a stop always ends the wait. */
+  async #idle(ms: number, wakeable: boolean): Promise<void> {
+    if (this.#stopping || (wakeable && this.#pendingWake)) return;
+    const ac = new AbortController();
+    const woken = new Promise<void>((resolve) => {
+      this.#wake = () => {
+        if (wakeable || this.#stopping) resolve();
+      };
+    });
+    await Promise.race([woken, sleep(ms, undefined, { signal: ac.signal }).catch(() => undefined)]);
+    ac.abort();
+    this.#wake = undefined;
+  }
+
+  /** One batch: lock, publish with confirms, mark sent, commit. Returns rows published. */
+  async publishOnce(): Promise<number> {
+    const client = await this.#o.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<OutboxRow>(
+        `select id, exchange, routing_key, event_type, payload, headers, created_at
+           from outbox where published_at is null
+          order by id limit $1
+          for update skip locked`,
+        [this.#o.batchSize],
+      );
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      const messages: OutgoingMessage[] = rows.map((r) => ({
+        exchange: r.exchange,
+        routingKey: r.routing_key,
+        type: r.event_type,
+        messageId: r.payload.eventId ?? `outbox-${r.id}`,
+        body: r.payload,
+        headers: r.headers,
+        timestamp: r.created_at.getTime(),
+      }));
+      await this.#o.publisher.publishBatch(messages);
+      await client.query('update outbox set published_at = now() where id = any($1::bigint[])', [rows.map((r) => r.id)]);
+      await client.query('COMMIT');
+      const now = Date.now();
+      for (const r of rows) this.#o.metrics.relayLagSeconds.observe((now - r.created_at.getTime()) / 1000);
+      this.#o.metrics.relayRows.inc(rows.length);
+      this.#o.metrics.relayBatches.inc({ outcome: 'published' });
+      return rows.length;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        broken = rollbackErr as Error;
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+}

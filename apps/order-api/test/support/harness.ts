@@ -1,0 +1,68 @@
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { Writable } from 'node:stream';
+import { createLogger } from '@orderflow/logging';
+import { createPool, migrate, ping, type Pool } from '@orderflow/pg';
+import { createMetricsRegistry } from '@orderflow/telemetry';
+import type { Registry } from 'prom-client';
+import { OrderWriter } from '../../src/intake/order-writer.ts';
+import { createOrderApiMetrics, type OrderApiMetrics } from '../../src/metrics.ts';
+import { buildServer } from '../../src/server.ts';
+import { createDatabase, type TestDatabase } from './postgres.ts';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/** A quiet logger: tests read results, not log lines. */
+export function testLogger() {
+  return createLogger('order-api-test', { level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+}
+
+export interface Harness {
+  db: TestDatabase;
+  pool: Pool;
+  registry: Registry;
+  metrics: OrderApiMetrics;
+  writer: OrderWriter;
+  app: FastifyInstance;
+  /** Closes the app and pool and drops the database. */
+  close(): Promise<void>;
+}
+
+/** order-api's server on a fresh, migrated database; `onCommitted` is how a relay gets woken. */
+export async function createHarness(options: { bodyLimit?: number; onCommitted?: () => void } = {}): Promise<Harness> {
+  const db = await createDatabase();
+  const pool = createPool(db.url, { max: 8 });
+  await migrate(pool, { dir: MIGRATIONS_DIR, table: 'order_api_migrations' });
+  const registry = createMetricsRegistry({ defaultMetrics: false });
+  const metrics = createOrderApiMetrics(registry, pool);
+  const writer = new OrderWriter(pool, { maxBatch: 500, maxConcurrentWrites: 4, ...(options.onCommitted && { onCommitted: options.onCommitted }) });
+  const app = await buildServer(
+    { BODY_LIMIT_BYTES: options.bodyLimit ?? 16_384, LOG_REQUESTS: false },
+    { logger: testLogger(), pool, writer, registry, metrics, readinessChecks: [{ name: 'postgres', check: () => ping(pool) }] },
+  );
+  return {
+    db,
+    pool,
+    registry,
+    metrics,
+    writer,
+    app,
+    async close() {
+      await app.close();
+      await pool.end();
+      await db.drop();
+    },
+  };
+}
+
+/** A valid order body; override what a test is about. */
+export function orderBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    customerId: 'c-1',
+    region: 'eu',
+    priority: 'normal',
+    currency: 'EUR',
+    items: [{ sku: 'A-1', quantity: 2, unitPriceMinor: 1250 }],
+    ...overrides,
+  };
+}
