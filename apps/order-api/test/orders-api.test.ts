@@ -78,7 +78,7 @@ describe('order-api HTTP', () => {
     // Concurrent repeats (same batch and across batches) still make exactly one order.
     const key2 = `key-${randomUUID()}`;
     const burst = await Promise.all(Array.from({ length: 50 }, () => post(orderBody({ customerId: 'burst' }), { 'idempotency-key': key2 })));
-    const ids = new Set(burst.map((r) => r.json().id));
+    const ids = new Set(burst.map((r) => r.json<{ id: string }>().id));
     expect(ids.size).toBe(1);
     expect(burst.filter((r) => r.statusCode === 201)).toHaveLength(1);
     const rows = await h.pool.query('select count(*)::int as n from orders where idempotency_key = $1', [key2]);
@@ -103,24 +103,24 @@ describe('order-api HTTP', () => {
       const url: string = `/orders?customerId=${customer}&limit=5${cursor === null ? '' : `&cursor=${cursor}`}`;
       const page = await h.app.inject({ url });
       expect(page.statusCode).toBe(200);
-      const body = page.json();
-      seen.push(...body.items.map((o: { id: string }) => o.id));
+      const body = page.json<{ items: { id: string }[]; nextCursor: string | null }>();
+      seen.push(...body.items.map((o) => o.id));
       cursor = body.nextCursor;
       pages += 1;
     } while (cursor !== null);
     expect(pages).toBe(5);
     expect(seen).toHaveLength(23);
-    expect(new Set(seen)).toEqual(new Set(created.map((r) => r.json().id)));
+    expect(new Set(seen)).toEqual(new Set(created.map((r) => r.json<{ id: string }>().id)));
 
     const byStatus = await h.app.inject({ url: `/orders?customerId=${customer}&status=paid` });
     expect(byStatus.json()).toEqual({ items: [], nextCursor: null });
   });
 
   it('serves an OpenAPI document, health, readiness and metrics', async () => {
-    const doc = (await h.app.inject({ url: '/openapi.json' })).json();
+    const doc = (await h.app.inject({ url: '/openapi.json' })).json<{ openapi: string; paths: Record<string, { post: { requestBody: { content: Record<string, { schema: { required: string[] } }> } } }> }>();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/orders', '/orders/{id}']));
-    expect(doc.paths['/orders'].post.requestBody.content['application/json'].schema.required).toEqual(
+    expect(doc.paths['/orders']!.post.requestBody.content['application/json']!.schema.required).toEqual(
       expect.arrayContaining(['customerId', 'region', 'currency', 'items']),
     );
     expect((await h.app.inject({ url: '/healthz' })).statusCode).toBe(200);
