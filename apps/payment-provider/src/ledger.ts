@@ -33,8 +33,12 @@ export interface ChargeResult {
 export class ChargeLedger {
   readonly #byKey = new Map<string, LedgerEntry>();
   readonly #byId = new Map<string, Charge>();
+  #requests = 0;
+  #firstAt: number | undefined;
+  #lastAt: number | undefined;
 
   charge(idempotencyKey: string, amountMinor: number, currency: string, reference?: string): ChargeResult {
+    this.#requests += 1;
     const existing = this.#byKey.get(idempotencyKey);
     if (existing !== undefined) {
       existing.requests += 1;
@@ -51,6 +55,9 @@ export class ChargeLedger {
       createdAt: new Date().toISOString(),
     };
     this.#byKey.set(idempotencyKey, { charge, requests: 1 });
+    const now = Date.now();
+    this.#firstAt ??= now;
+    this.#lastAt = now;
     this.#byId.set(charge.id, charge);
     return { charge, replayed: false, conflict: false };
   }
@@ -71,8 +78,16 @@ export class ChargeLedger {
     return this.#byKey.size;
   }
 
+  /** Totals without the entries: cheap enough to poll while a benchmark runs. */
+  summary(): { charges: number; requests: number; firstChargeAt: number | null; lastChargeAt: number | null } {
+    return { charges: this.#byKey.size, requests: this.#requests, firstChargeAt: this.#firstAt ?? null, lastChargeAt: this.#lastAt ?? null };
+  }
+
   clear(): void {
     this.#byKey.clear();
     this.#byId.clear();
+    this.#requests = 0;
+    this.#firstAt = undefined;
+    this.#lastAt = undefined;
   }
 }

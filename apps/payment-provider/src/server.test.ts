@@ -51,6 +51,9 @@ describe('payment provider', () => {
 
     const ledger = await app.inject({ method: 'GET', url: '/ledger' });
     expect(ledger.json()).toMatchObject({ charges: 1, requests: 2, entries: [{ idempotencyKey: 'order-1', requests: 2 }] });
+    const summary = (await app.inject({ method: 'GET', url: '/ledger/summary' })).json<{ charges: number; requests: number; firstChargeAt: number }>();
+    expect(summary).toMatchObject({ charges: 1, requests: 2 });
+    expect(summary.firstChargeAt).toBeGreaterThan(0);
   });
 
   it('answers every mistake with a stable code', async () => {

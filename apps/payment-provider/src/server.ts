@@ -147,6 +147,9 @@ export function buildServer(config: ProviderConfig, deps: ProviderDeps): Fastify
     };
   });
 
+  // Totals only, with the time of the first and last charge (epoch ms): what benchmarks poll.
+  app.get('/ledger/summary', () => deps.ledger.summary());
+
   app.delete('/ledger', (request, reply) => {
     requireAdmin(request);
     deps.ledger.clear();
