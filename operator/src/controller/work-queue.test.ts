@@ -27,8 +27,9 @@ describe('WorkQueue', () => {
     const seen: string[] = [];
     for (let i = 0; i < 5; i++) q.add('ns/a');
     q.add('ns/b');
-    q.start(async (key) => {
+    q.start((key) => {
       seen.push(key);
+      return Promise.resolve();
     });
     await vi.runAllTimersAsync();
     expect(seen).toEqual(['ns/a', 'ns/b']);
@@ -75,9 +76,9 @@ describe('WorkQueue', () => {
   it('backs a failing key off exponentially, without delaying other keys', async () => {
     const q = new WorkQueue({ concurrency: 1, backoff: { baseMs: 1000, maxMs: 60_000 } });
     const times: Record<string, number[]> = { bad: [], good: [] };
-    q.start(async (key) => {
+    q.start((key) => {
       times[key]!.push(Date.now());
-      if (key === 'bad') throw new Error('broker down');
+      return key === 'bad' ? Promise.reject(new Error('broker down')) : Promise.resolve();
     });
     const t0 = Date.now();
     q.add('bad');
@@ -92,9 +93,9 @@ describe('WorkQueue', () => {
   it('requeues after the delay a handler asks for (periodic resync)', async () => {
     const q = new WorkQueue();
     let calls = 0;
-    q.start(async () => {
+    q.start(() => {
       calls++;
-      return { requeueAfterMs: 30_000 };
+      return Promise.resolve({ requeueAfterMs: 30_000 });
     });
     q.add('k');
     await vi.advanceTimersByTimeAsync(29_000);

@@ -1,0 +1,60 @@
+import { Type, env, loadConfig, type Static } from '@orderflow/config';
+
+/** The operator's environment; each variable is documented by its schema. */
+export const OperatorConfigSchema = Type.Object({
+  /** Port of /healthz, /readyz and /metrics. */
+  PORT: env.port(8090),
+  HOST: env.string({ default: '0.0.0.0' }),
+  LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+  /** Kubeconfig file; in a cluster the service account is used when unset. */
+  KUBECONFIG: env.optional(env.string({ minLength: 1 })),
+  /** Watch one namespace only; all namespaces when unset. */
+  WATCH_NAMESPACE: env.optional(env.string({ minLength: 1 })),
+  RABBITMQ_MANAGEMENT_URL: env.optional(env.url(['http', 'https'])),
+  RABBITMQ_USER: env.optional(env.string({ minLength: 1 })),
+  RABBITMQ_PASSWORD: env.optional(env.secret()),
+  /** Comma-separated host:port list. */
+  KAFKA_BROKERS: env.optional(env.string({ minLength: 1 })),
+  /** Keys reconciled at once. */
+  CONCURRENCY: env.int({ default: 8, minimum: 1, maximum: 256 }),
+  /** Every pipeline is reconciled again this often, which repairs drift on the brokers. */
+  RESYNC_MS: env.int({ default: 30_000, minimum: 1_000, maximum: 86_400_000 }),
+  /** A watch that sends nothing (bookmarks included) this long is restarted. */
+  WATCH_IDLE_MS: env.int({ default: 120_000, minimum: 1_000, maximum: 3_600_000 }),
+  /** How long deletion waits for unreachable brokers before it gives up cleanup with a warning event. */
+  CLEANUP_TIMEOUT_MS: env.int({ default: 60_000, minimum: 0, maximum: 3_600_000 }),
+  /**
+   * When ConsumersReady turns True: `available` (replicas available, production) or `created`
+   * (Deployment observed by the controller manager and its pods created; for control planes
+   * without kubelets, where pods stay Pending).
+   */
+  CONSUMERS_READY_WHEN: env.oneOf(['available', 'created'] as const, 'available'),
+  LEADER_ELECT: env.bool(true),
+  LEASE_NAMESPACE: env.string({ default: 'default', minLength: 1 }),
+  LEASE_NAME: env.string({ default: 'orderflow-operator', minLength: 1 }),
+  LEASE_DURATION_MS: env.int({ default: 15_000, minimum: 1_000, maximum: 600_000 }),
+  LEASE_RENEW_DEADLINE_MS: env.int({ default: 10_000, minimum: 500, maximum: 600_000 }),
+  LEASE_RETRY_MS: env.int({ default: 2_000, minimum: 100, maximum: 60_000 }),
+  /** Identity in the Lease; the pod name in a cluster. */
+  POD_NAME: env.optional(env.string({ minLength: 1 })),
+  /** Port of the external metrics API (HTTPS) the HPA reads through the aggregation layer; off when unset. */
+  EXTERNAL_METRICS_PORT: env.optional(env.port()),
+  EXTERNAL_METRICS_TLS_CERT_FILE: env.optional(env.string({ minLength: 1 })),
+  EXTERNAL_METRICS_TLS_KEY_FILE: env.optional(env.string({ minLength: 1 })),
+  /** CA that signs the API server's proxy client certificate (requestheader-client-ca-file). */
+  EXTERNAL_METRICS_CLIENT_CA_FILE: env.optional(env.string({ minLength: 1 })),
+  /**
+   * `certificate`: only clients whose certificate EXTERNAL_METRICS_CLIENT_CA_FILE signed (the
+   * API server's proxy client) may read metrics. `none`: anyone who reaches the port; for a
+   * local control plane started without --proxy-client-cert-file, bound to loopback.
+   */
+  EXTERNAL_METRICS_CLIENT_AUTH: env.oneOf(['certificate', 'none'] as const, 'certificate'),
+  SHUTDOWN_TIMEOUT_MS: env.int({ default: 20_000, minimum: 100, maximum: 600_000 }),
+});
+
+export type OperatorConfig = Readonly<Static<typeof OperatorConfigSchema>>;
+
+/** Parses the operator's environment once; a bad value fails naming the variable. */
+export function loadOperatorConfig(source: Record<string, string | undefined> = process.env): OperatorConfig {
+  return loadConfig(OperatorConfigSchema, source);
+}

@@ -1,0 +1,161 @@
+import type { Admin } from 'kafkajs';
+import type { Logger } from '@orderflow/logging';
+import { isRetriable } from '@orderflow/errors';
+import { API_VERSION, KIND, type OrderPipeline, type OrderPipelineStatus } from '../api/order-pipeline.ts';
+import { desired } from '../desired.ts';
+import { KubeConflict } from '../errors.ts';
+import { applyTopics } from '../kafka/topic-applier.ts';
+import type { KubeClient } from '../kube/kube-client.ts';
+import { pipelinePath } from '../kube/paths.ts';
+import type { OperatorMetrics } from '../metrics.ts';
+import { EVENT, FIELD_MANAGER, FINALIZER, REASON } from '../names.ts';
+import type { DecisionEvent, Problem } from '../outcome.ts';
+import type { ManagementClient } from '../rabbitmq/management-client.ts';
+import { applyTopology } from '../rabbitmq/topology-applier.ts';
+import { autoscalerActivity, type AutoscalerState } from '../scaling/autoscaler-state.ts';
+import { measureLag } from '../scaling/lag.ts';
+import { applyObjects, consumerReadiness, type DeploymentState } from '../workloads/workload-applier.ts';
+import { sameConditions } from './conditions.ts';
+import type { EventRecorder } from './event-recorder.ts';
+import { finalizePipeline } from './finalizer.ts';
+import type { Informer } from './informer.ts';
+import { buildStatus, type Observations } from './status.ts';
+import type { HandlerResult } from './work-queue.ts';
+
+/** What the reconciler works with; built once in main.ts. */
+export interface ReconcilerDeps {
+  kube: KubeClient;
+  rabbit: ManagementClient | undefined;
+  kafka: Admin | undefined;
+  events: EventRecorder;
+  pipelines: Informer<OrderPipeline>;
+  deployments: Informer<DeploymentState>;
+  autoscalers: Informer<AutoscalerState>;
+  metrics: OperatorMetrics;
+  log: Logger;
+  options: { consumersReadyWhen: 'available' | 'created'; cleanupTimeoutMs: number; resyncMs: number };
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function brokerProblem(err: unknown, reason: string): Problem {
+  return { reason: isRetriable(err) ? REASON.brokerUnreachable : reason, message: message(err) };
+}
+
+/**
+ * Reconciles one OrderPipeline: desired state from the spec, appliers for RabbitMQ, Kafka and
+ * the cluster, conditions from what happened. A retriable failure is written to the status
+ * and then thrown, so the work queue backs the key off; a 409 requeues.
+ */
+export class Reconciler {
+  readonly #d: ReconcilerDeps;
+
+  constructor(deps: ReconcilerDeps) {
+    this.#d = deps;
+  }
+
+  async reconcile(key: string): Promise<HandlerResult> {
+    const p = this.#d.pipelines.cache.get(key);
+    if (p === undefined) return undefined;
+    try {
+      if (p.metadata.deletionTimestamp !== undefined) return await finalizePipeline(this.#d, p);
+      return await this.#reconcileLive(p);
+    } catch (err) {
+      // A conflict means our copy is stale; the watch brings the new one and we try again.
+      if (KubeConflict.is(err)) return { requeueAfterMs: 200 };
+      throw err;
+    }
+  }
+
+  async #reconcileLive(p: OrderPipeline): Promise<HandlerResult> {
+    const d = this.#d;
+    if (!(p.metadata.finalizers ?? []).includes(FINALIZER)) {
+      await d.kube.mergePatch(pipelinePath(p.metadata.namespace, p.metadata.name), {
+        metadata: { finalizers: [...(p.metadata.finalizers ?? []), FINALIZER], resourceVersion: p.metadata.resourceVersion },
+      });
+    }
+    const firstApply = p.status?.observedGeneration === undefined;
+    const want = desired(p);
+    const events: DecisionEvent[] = [];
+    const topologyProblems: Problem[] = [];
+    const workloadProblems: Problem[] = [];
+    let retriable: unknown;
+    const figures: Pick<OrderPipelineStatus, 'queues' | 'topics' | 'consumers'> = {};
+
+    if (want.rabbitmq !== undefined) {
+      if (d.rabbit === undefined) topologyProblems.push({ reason: REASON.rabbitmqError, message: 'the pipeline declares RabbitMQ topology but the operator has no RABBITMQ_MANAGEMENT_URL' });
+      else {
+        try {
+          const r = await applyTopology(d.rabbit, want.rabbitmq, { firstApply });
+          events.push(...r.events);
+          topologyProblems.push(...r.problems);
+          figures.queues = r.queues;
+        } catch (err) {
+          topologyProblems.push(brokerProblem(err, REASON.rabbitmqError));
+          if (isRetriable(err)) retriable = err;
+        }
+      }
+    }
+    if (want.kafka.topics.length > 0) {
+      if (d.kafka === undefined) topologyProblems.push({ reason: REASON.kafkaError, message: 'the pipeline declares Kafka topics but the operator has no KAFKA_BROKERS' });
+      else {
+        try {
+          const r = await applyTopics(d.kafka, want.kafka.topics, { firstApply });
+          events.push(...r.events);
+          topologyProblems.push(...r.problems);
+          figures.topics = r.topics;
+        } catch (err) {
+          topologyProblems.push(brokerProblem(err, REASON.kafkaError));
+          if (isRetriable(err)) retriable = err;
+        }
+      }
+    }
+
+    try {
+      await applyObjects(d.kube, [...want.workloads, ...want.autoscalers]);
+    } catch (err) {
+      if (KubeConflict.is(err)) throw err;
+      workloadProblems.push({ reason: REASON.applyFailed, message: message(err) });
+      retriable ??= err;
+    }
+
+    const observations: Observations = { topologyProblems, workloadProblems, consumers: [] };
+    figures.consumers = [];
+    for (const c of p.spec.consumers) {
+      const name = `${p.metadata.name}-${c.name}`;
+      const dep = d.deployments.cache.get(`${p.metadata.namespace}/${name}`);
+      const hpa = d.autoscalers.cache.get(`${p.metadata.namespace}/${name}`);
+      observations.consumers.push({ name: c.name, readiness: consumerReadiness(name, dep, d.options.consumersReadyWhen), scaling: autoscalerActivity(hpa) });
+      let lag = -1;
+      try {
+        lag = await measureLag({ rabbit: d.rabbit, kafka: d.kafka }, p, c);
+        d.metrics.consumerLag.set({ namespace: p.metadata.namespace, pipeline: p.metadata.name, consumer: c.name }, lag);
+      } catch (err) {
+        d.log.debug({ err, consumer: c.name }, 'could not measure lag');
+      }
+      const maxReplicas = (want.autoscalers.find((a) => a.metadata.name === name)?.spec as { maxReplicas: number } | undefined)?.maxReplicas ?? c.scaling.maxReplicas;
+      if (maxReplicas < c.scaling.maxReplicas) {
+        events.push({ type: 'Normal', reason: EVENT.maxReplicasCapped, message: `consumer ${c.name}: maxReplicas ${c.scaling.maxReplicas} capped at ${maxReplicas}, the partitions of ${c.source.topic ?? ''}` });
+      }
+      figures.consumers.push({ name: c.name, lag, desiredReplicas: hpa?.status?.desiredReplicas ?? 0, replicas: dep?.status?.replicas ?? 0, maxReplicas });
+    }
+
+    const status = buildStatus(p, observations, figures, new Date());
+    const involved = { apiVersion: API_VERSION, kind: KIND, name: p.metadata.name, namespace: p.metadata.namespace, uid: p.metadata.uid };
+    await Promise.all(events.map(async (e) => d.events.record(involved, e)));
+    if (!sameStatus(p.status, status)) {
+      await d.kube.apply(`${pipelinePath(p.metadata.namespace, p.metadata.name)}/status`, { apiVersion: API_VERSION, kind: KIND, metadata: { name: p.metadata.name, namespace: p.metadata.namespace }, status }, FIELD_MANAGER);
+    }
+    if (retriable !== undefined) throw retriable instanceof Error ? retriable : new Error('reconcile failed', { cause: retriable });
+    return { requeueAfterMs: d.options.resyncMs };
+  }
+}
+
+function sameStatus(a: OrderPipelineStatus | undefined, b: OrderPipelineStatus): boolean {
+  if (a === undefined) return false;
+  const { conditions: ca, ...ra } = a;
+  const { conditions: cb, ...rb } = b;
+  return sameConditions(ca, cb ?? []) && JSON.stringify(ra) === JSON.stringify(rb);
+}

@@ -1,0 +1,137 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import kafkajs from 'kafkajs';
+import { createLogger } from '@orderflow/logging';
+import { createMetricsRegistry } from '@orderflow/telemetry';
+import { loadOperatorConfig } from './config.ts';
+import { Controller } from './controller/controller.ts';
+import { LeaderElector } from './controller/leader-election.ts';
+import { KubeClient } from './kube/kube-client.ts';
+import { createOperatorMetrics } from './metrics.ts';
+import { ManagementClient } from './rabbitmq/management-client.ts';
+import { buildExternalMetricsServer } from './scaling/external-metrics-server.ts';
+import { buildServer } from './server.ts';
+
+const config = loadOperatorConfig();
+const log = createLogger('orderflow-operator', { level: config.LOG_LEVEL });
+const registry = createMetricsRegistry({ defaultLabels: { service: 'orderflow-operator' } });
+const metrics = createOperatorMetrics(registry);
+
+const kc = new KubeConfig();
+if (config.KUBECONFIG !== undefined) kc.loadFromFile(config.KUBECONFIG);
+else kc.loadFromDefault();
+const kube = new KubeClient(kc);
+kube.onRequest = (verb, status) => metrics.kubeRequests.inc({ verb, code: String(status) });
+
+let rabbit: ManagementClient | undefined;
+if (config.RABBITMQ_MANAGEMENT_URL !== undefined) {
+  if (config.RABBITMQ_USER === undefined || config.RABBITMQ_PASSWORD === undefined) {
+    log.fatal('RABBITMQ_MANAGEMENT_URL needs RABBITMQ_USER and RABBITMQ_PASSWORD (or RABBITMQ_PASSWORD_FILE)');
+    process.exit(1);
+  }
+  rabbit = new ManagementClient({ url: config.RABBITMQ_MANAGEMENT_URL, user: config.RABBITMQ_USER, password: config.RABBITMQ_PASSWORD });
+}
+let kafkaAdmin: kafkajs.Admin | undefined;
+if (config.KAFKA_BROKERS !== undefined) {
+  const kafka = new kafkajs.Kafka({ clientId: 'orderflow-operator', brokers: config.KAFKA_BROKERS.split(','), logLevel: kafkajs.logLevel.ERROR });
+  kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+}
+
+const controller = new Controller(
+  {
+    namespace: config.WATCH_NAMESPACE,
+    concurrency: config.CONCURRENCY,
+    resyncMs: config.RESYNC_MS,
+    watchIdleMs: config.WATCH_IDLE_MS,
+    cleanupTimeoutMs: config.CLEANUP_TIMEOUT_MS,
+    consumersReadyWhen: config.CONSUMERS_READY_WHEN,
+  },
+  { kube, rabbit, kafka: kafkaAdmin, metrics, log },
+);
+
+const identity = config.POD_NAME ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+const elector = config.LEADER_ELECT
+  ? new LeaderElector({
+      namespace: config.LEASE_NAMESPACE,
+      name: config.LEASE_NAME,
+      identity,
+      leaseDurationMs: config.LEASE_DURATION_MS,
+      renewDeadlineMs: config.LEASE_RENEW_DEADLINE_MS,
+      retryPeriodMs: config.LEASE_RETRY_MS,
+      log,
+    })
+  : undefined;
+
+let closing = false;
+let lostLeadership = false;
+const app = buildServer({
+  registry,
+  logger: log,
+  health: {
+    live: () => !lostLeadership,
+    ready: () => {
+      const leader = elector?.isLeader ?? true;
+      // A standby is ready: it serves metrics and waits for the lease.
+      const ready = !closing && (!leader || controller.started);
+      return { ready, detail: { identity, leader, started: controller.started } };
+    },
+  },
+});
+
+const externalMetrics =
+  config.EXTERNAL_METRICS_PORT === undefined
+    ? undefined
+    : buildExternalMetricsServer(config, { kube, rabbit, kafka: kafkaAdmin, pipelines: controller.pipelines, logger: log });
+
+async function shutdown(signal: string): Promise<void> {
+  if (closing) return;
+  closing = true;
+  log.info({ signal }, 'shutting down');
+  const timer = setTimeout(() => {
+    log.error('shutdown timed out');
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_MS);
+  timer.unref();
+  try {
+    await controller.stop();
+    if (elector !== undefined) await elector.stop(kube);
+    await externalMetrics?.close();
+    await app.close();
+    await kafkaAdmin?.disconnect();
+    kube.close();
+    process.exit(0);
+  } catch (err) {
+    log.error({ err }, 'shutdown failed');
+    process.exit(1);
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+await app.listen({ port: config.PORT, host: config.HOST });
+if (externalMetrics !== undefined) await externalMetrics.listen({ port: config.EXTERNAL_METRICS_PORT!, host: config.HOST });
+log.info({ identity, port: config.PORT, externalMetricsPort: config.EXTERNAL_METRICS_PORT, leaderElection: config.LEADER_ELECT }, 'operator listening');
+
+const startController = (): void => {
+  metrics.leader.set(1);
+  controller.start().catch((err: unknown) => {
+    log.fatal({ err }, 'controller failed to start');
+    process.exit(1);
+  });
+};
+if (elector === undefined) startController();
+else {
+  void elector.run(kube, {
+    onStartedLeading: startController,
+    onStoppedLeading: () => {
+      metrics.leader.set(0);
+      if (closing) return;
+      // Another replica may already be reconciling: stop at once and let the restart campaign again.
+      lostLeadership = true;
+      log.error('leadership lost; exiting so a restart starts clean');
+      process.exit(1);
+    },
+  });
+}

@@ -1,0 +1,42 @@
+import { Counter, Gauge, Histogram, type Registry } from '@orderflow/telemetry';
+
+/** Metric names, in one place (they are part of the operator's interface: dashboards, alerts). */
+export const METRIC = {
+  reconcileDuration: 'orderflow_operator_reconcile_duration_seconds',
+  reconcileErrors: 'orderflow_operator_reconcile_errors_total',
+  queueDepth: 'orderflow_operator_workqueue_depth',
+  queueActive: 'orderflow_operator_workqueue_active',
+  kubeRequests: 'orderflow_operator_kube_requests_total',
+  watchRestarts: 'orderflow_operator_watch_restarts_total',
+  leader: 'orderflow_operator_leader',
+  consumerLag: 'orderflow_operator_consumer_lag',
+  pipelinesReady: 'orderflow_operator_pipelines_ready',
+} as const;
+
+/** The operator's metrics, registered on one registry. */
+export interface OperatorMetrics {
+  reconcileDuration: Histogram<'result'>;
+  reconcileErrors: Counter<'code'>;
+  queueDepth: Gauge;
+  queueActive: Gauge;
+  kubeRequests: Counter<'verb' | 'code'>;
+  watchRestarts: Counter<'resource' | 'why'>;
+  leader: Gauge;
+  consumerLag: Gauge<'namespace' | 'pipeline' | 'consumer'>;
+  pipelinesReady: Gauge<'status'>;
+}
+
+export function createOperatorMetrics(registry: Registry): OperatorMetrics {
+  const registers = [registry];
+  return {
+    reconcileDuration: new Histogram({ name: METRIC.reconcileDuration, help: 'Time to reconcile one OrderPipeline.', labelNames: ['result'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),
+    reconcileErrors: new Counter({ name: METRIC.reconcileErrors, help: 'Reconciles that failed, by error code.', labelNames: ['code'], registers }),
+    queueDepth: new Gauge({ name: METRIC.queueDepth, help: 'Keys waiting in the work queue.', registers }),
+    queueActive: new Gauge({ name: METRIC.queueActive, help: 'Keys being reconciled.', registers }),
+    kubeRequests: new Counter({ name: METRIC.kubeRequests, help: 'Requests to the Kubernetes API server.', labelNames: ['verb', 'code'], registers }),
+    watchRestarts: new Counter({ name: METRIC.watchRestarts, help: 'Watches restarted, by cause (ended, idle, gone, error).', labelNames: ['resource', 'why'], registers }),
+    leader: new Gauge({ name: METRIC.leader, help: '1 while this replica holds the leader lease.', registers }),
+    consumerLag: new Gauge({ name: METRIC.consumerLag, help: 'Consumer lag (Kafka) or backlog (RabbitMQ ready + unacked) last measured.', labelNames: ['namespace', 'pipeline', 'consumer'], registers }),
+    pipelinesReady: new Gauge({ name: METRIC.pipelinesReady, help: 'OrderPipelines by Ready status.', labelNames: ['status'], registers }),
+  };
+}

@@ -1,0 +1,45 @@
+import type { KubeObject } from '../desired.ts';
+import type { KubeClient } from '../kube/kube-client.ts';
+import { objectPath } from '../kube/paths.ts';
+import { FIELD_MANAGER } from '../names.ts';
+
+/**
+ * Server-side applies objects with the operator's field manager. Fields other managers own
+ * (the HPA's replicas, a user's annotations) are left to them; ours are forced back.
+ */
+export async function applyObjects(client: KubeClient, objects: readonly KubeObject[]): Promise<KubeObject[]> {
+  return Promise.all(objects.map(async (o) => client.apply<KubeObject>(objectPath(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name), o, FIELD_MANAGER)));
+}
+
+/** What the operator reads of a Deployment to decide ConsumersReady. */
+export interface DeploymentState {
+  metadata: { name: string; namespace?: string; generation?: number; labels?: Record<string, string>; resourceVersion?: string };
+  spec?: { replicas?: number };
+  status?: { observedGeneration?: number; replicas?: number; availableReplicas?: number; readyReplicas?: number; updatedReplicas?: number };
+}
+
+/** One consumer's readiness, per the operator's ConsumersReady definition. */
+export interface ConsumerReadiness {
+  ready: boolean;
+  observed: boolean;
+  replicas: number;
+  available: number;
+  message: string;
+}
+
+/**
+ * Whether a consumer Deployment is ready. `created`: the deployment controller observed the
+ * current generation and created every replica's pod (they may be Pending). `available`:
+ * every replica is also available.
+ */
+export function consumerReadiness(name: string, d: DeploymentState | undefined, mode: 'available' | 'created'): ConsumerReadiness {
+  if (d === undefined) return { ready: false, observed: false, replicas: 0, available: 0, message: `Deployment ${name} not found yet` };
+  const wanted = d.spec?.replicas ?? 1;
+  const observed = (d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 1);
+  const replicas = d.status?.replicas ?? 0;
+  const available = d.status?.availableReplicas ?? 0;
+  if (!observed) return { ready: false, observed, replicas, available, message: `Deployment ${name}: generation ${d.metadata.generation ?? 1} not yet observed by the deployment controller` };
+  const created = replicas >= wanted;
+  const ready = mode === 'created' ? created : available >= wanted;
+  return { ready, observed, replicas, available, message: `Deployment ${name}: ${available}/${wanted} replicas available, ${replicas} created` };
+}
