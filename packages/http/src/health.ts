@@ -49,6 +49,13 @@ export const healthRoutes = fp(
     app.decorate('markDraining', () => {
       draining = true;
     });
+    // While draining, every response (including those of requests already in flight) asks the
+    // client to close its keep-alive connection, so the server's close does not wait for idle
+    // sockets to time out.
+    app.addHook('onSend', (_request, reply, payload, next) => {
+      if (draining) void reply.header('connection', 'close');
+      next(null, payload);
+    });
     app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
     app.get('/readyz', async (_request, reply) => {
       const results = await Promise.all(checks.map(runCheck));

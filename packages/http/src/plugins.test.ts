@@ -86,6 +86,7 @@ describe('healthRoutes', () => {
     const draining = await app.inject({ url: '/readyz' });
     expect(draining.statusCode).toBe(503);
     expect(draining.json().status).toBe('draining');
+    expect(draining.headers.connection).toBe('close');
     expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
   });
 });

@@ -14,6 +14,8 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.m
 
 /** A quiet logger: tests read results, not log lines. */
 export function testLogger() {
+  // ORDER_API_TEST_LOGS=1 prints them when a test needs explaining.
+  if (process.env.ORDER_API_TEST_LOGS === '1') return createLogger('order-api-test', { level: 'debug' });
   return createLogger('order-api-test', { level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 }
 
@@ -49,7 +51,7 @@ export async function createHarness(options: { bodyLimit?: number; onCommitted?:
     app,
     async close() {
       await app.close();
-      await pool.end();
+      if (!pool.ended) await pool.end();
       await db.drop();
     },
   };
