@@ -10,6 +10,12 @@ export const OperatorConfigSchema = Type.Object({
   KUBECONFIG: env.optional(env.string({ minLength: 1 })),
   /** Watch one namespace only; all namespaces when unset. */
   WATCH_NAMESPACE: env.optional(env.string({ minLength: 1 })),
+  /**
+   * Shards pipelines between operators: an operator with an instance name reconciles only
+   * pipelines labelled orderflow.dev/operator=<name>; one without reconciles the unlabelled
+   * rest. Lets a test or canary operator run beside the cluster's own.
+   */
+  OPERATOR_INSTANCE: env.optional(env.string({ minLength: 1, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' })),
   RABBITMQ_MANAGEMENT_URL: env.optional(env.url(['http', 'https'])),
   RABBITMQ_USER: env.optional(env.string({ minLength: 1 })),
   RABBITMQ_PASSWORD: env.optional(env.secret()),

@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
-import kafkajs from 'kafkajs';
 import { createLogger } from '@orderflow/logging';
 import { createMetricsRegistry } from '@orderflow/telemetry';
 import { loadOperatorConfig } from './config.ts';
 import { Controller } from './controller/controller.ts';
 import { LeaderElector } from './controller/leader-election.ts';
+import { KafkaAdminSession } from './kafka/admin-session.ts';
 import { KubeClient } from './kube/kube-client.ts';
 import { createOperatorMetrics } from './metrics.ts';
 import { ManagementClient } from './rabbitmq/management-client.ts';
@@ -32,16 +32,12 @@ if (config.RABBITMQ_MANAGEMENT_URL !== undefined) {
   }
   rabbit = new ManagementClient({ url: config.RABBITMQ_MANAGEMENT_URL, user: config.RABBITMQ_USER, password: config.RABBITMQ_PASSWORD });
 }
-let kafkaAdmin: kafkajs.Admin | undefined;
-if (config.KAFKA_BROKERS !== undefined) {
-  const kafka = new kafkajs.Kafka({ clientId: 'orderflow-operator', brokers: config.KAFKA_BROKERS.split(','), logLevel: kafkajs.logLevel.ERROR });
-  kafkaAdmin = kafka.admin();
-  await kafkaAdmin.connect();
-}
+const kafkaAdmin = config.KAFKA_BROKERS === undefined ? undefined : new KafkaAdminSession({ clientId: 'orderflow-operator', brokers: config.KAFKA_BROKERS.split(',') });
 
 const controller = new Controller(
   {
     namespace: config.WATCH_NAMESPACE,
+    instance: config.OPERATOR_INSTANCE,
     concurrency: config.CONCURRENCY,
     resyncMs: config.RESYNC_MS,
     watchIdleMs: config.WATCH_IDLE_MS,
@@ -99,7 +95,7 @@ async function shutdown(signal: string): Promise<void> {
     if (elector !== undefined) await elector.stop(kube);
     await externalMetrics?.close();
     await app.close();
-    await kafkaAdmin?.disconnect();
+    await kafkaAdmin?.close();
     kube.close();
     process.exit(0);
   } catch (err) {

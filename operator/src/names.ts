@@ -2,7 +2,14 @@
 export const LABELS = {
   pipeline: 'orderflow.dev/pipeline',
   consumer: 'orderflow.dev/consumer',
+  /** Which operator instance reconciles a pipeline (absent: the default instance). */
+  operator: 'orderflow.dev/operator',
 } as const;
+
+/** The label selector of the pipelines an operator instance reconciles. */
+export function instanceSelector(instance: string | undefined): string {
+  return instance === undefined ? `!${LABELS.operator}` : `${LABELS.operator}=${instance}`;
+}
 
 /** The finalizer that makes deletion wait for broker cleanup. */
 export const FINALIZER = 'orderflow.dev/cleanup';

@@ -1,10 +1,10 @@
-import type { Admin } from 'kafkajs';
 import type { Logger } from '@orderflow/logging';
 import { API_VERSION, type OrderPipeline } from '../api/order-pipeline.ts';
+import type { KafkaAdminSession } from '../kafka/admin-session.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { objectPath, pipelinePath } from '../kube/paths.ts';
 import type { OperatorMetrics } from '../metrics.ts';
-import { LABELS } from '../names.ts';
+import { LABELS, instanceSelector } from '../names.ts';
 import type { ManagementClient } from '../rabbitmq/management-client.ts';
 import type { AutoscalerState } from '../scaling/autoscaler-state.ts';
 import type { DeploymentState } from '../workloads/workload-applier.ts';
@@ -16,6 +16,8 @@ import { WorkQueue } from './work-queue.ts';
 /** Settings of the controller loop. */
 export interface ControllerOptions {
   namespace: string | undefined;
+  /** OPERATOR_INSTANCE: which pipelines are this operator's. */
+  instance: string | undefined;
   concurrency: number;
   resyncMs: number;
   watchIdleMs: number;
@@ -27,7 +29,7 @@ export interface ControllerOptions {
 export interface ControllerDeps {
   kube: KubeClient;
   rabbit: ManagementClient | undefined;
-  kafka: Admin | undefined;
+  kafka: KafkaAdminSession | undefined;
   metrics: OperatorMetrics;
   log: Logger;
 }
@@ -69,6 +71,7 @@ export class Controller {
     const restart = (resource: string) => (why: string) => metrics.watchRestarts.inc({ resource, why });
     this.pipelines = new Informer<OrderPipeline>({
       path: pipelinePath(options.namespace),
+      labelSelector: instanceSelector(options.instance),
       idleMs: options.watchIdleMs,
       log,
       onRestart: restart('orderpipelines'),

@@ -30,7 +30,7 @@ export async function finalizePipeline(d: ReconcilerDeps, p: OrderPipeline): Pro
         retained.push(...r.retained);
       }
       if (want.kafka.topics.length > 0 && d.kafka !== undefined) {
-        const r = await deleteTopics(d.kafka, want.kafka.topics, policy);
+        const r = await d.kafka.use(async (admin) => deleteTopics(admin, want.kafka.topics, policy));
         deleted.push(...r.deleted);
         retained.push(...r.retained);
       }

@@ -1,9 +1,9 @@
-import type { Admin } from 'kafkajs';
 import type { Logger } from '@orderflow/logging';
 import { isRetriable } from '@orderflow/errors';
 import { API_VERSION, KIND, type OrderPipeline, type OrderPipelineStatus } from '../api/order-pipeline.ts';
 import { desired } from '../desired.ts';
 import { KubeConflict } from '../errors.ts';
+import type { KafkaAdminSession } from '../kafka/admin-session.ts';
 import { applyTopics } from '../kafka/topic-applier.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { pipelinePath } from '../kube/paths.ts';
@@ -26,7 +26,7 @@ import type { HandlerResult } from './work-queue.ts';
 export interface ReconcilerDeps {
   kube: KubeClient;
   rabbit: ManagementClient | undefined;
-  kafka: Admin | undefined;
+  kafka: KafkaAdminSession | undefined;
   events: EventRecorder;
   pipelines: Informer<OrderPipeline>;
   deployments: Informer<DeploymentState>;
@@ -102,7 +102,7 @@ export class Reconciler {
       if (d.kafka === undefined) topologyProblems.push({ reason: REASON.kafkaError, message: 'the pipeline declares Kafka topics but the operator has no KAFKA_BROKERS' });
       else {
         try {
-          const r = await applyTopics(d.kafka, want.kafka.topics, { firstApply });
+          const r = await d.kafka.use(async (admin) => applyTopics(admin, want.kafka.topics, { firstApply }));
           events.push(...r.events);
           topologyProblems.push(...r.problems);
           figures.topics = r.topics;

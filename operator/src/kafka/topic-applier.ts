@@ -52,7 +52,8 @@ export async function applyTopics(admin: Admin, topics: TopicDecl[], opts: { fir
   if (missing.length > 0) {
     try {
       await admin.createTopics({
-        waitForLeaders: true,
+        // Waiting for leaders polls metadata that a fresh topic may not have yet; the status reads partitions next time.
+        waitForLeaders: false,
         topics: missing.map((t) => ({
           topic: t.name,
           numPartitions: t.partitions,

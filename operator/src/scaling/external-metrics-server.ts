@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import Fastify, { LogController } from 'fastify';
-import type { Admin } from 'kafkajs';
 import type { Logger } from '@orderflow/logging';
 import { CodedError } from '@orderflow/errors';
 import type { OrderPipeline } from '../api/order-pipeline.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { Informer } from '../controller/informer.ts';
 import { MetricNotFound, MetricSelectorInvalid, MetricUnauthorized } from '../errors.ts';
+import type { KafkaAdminSession } from '../kafka/admin-session.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { pipelinePath } from '../kube/paths.ts';
 import { EXTERNAL_METRIC_NAME, LABELS } from '../names.ts';
@@ -31,7 +31,7 @@ export function parseSelector(selector: string): Record<string, string> {
 export interface ExternalMetricsDeps {
   kube: KubeClient;
   rabbit: ManagementClient | undefined;
-  kafka: Admin | undefined;
+  kafka: KafkaAdminSession | undefined;
   pipelines: Informer<OrderPipeline>;
   logger: Logger;
 }

@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import type { KafkaAdminSession } from '../kafka/admin-session.ts';
 import type { ConsumerSpec, OrderPipeline } from '../api/order-pipeline.ts';
 import { KafkaAdminFailed } from '../errors.ts';
 import type { ManagementClient } from '../rabbitmq/management-client.ts';
@@ -32,7 +32,7 @@ export function rabbitBacklog(q: { messagesReady: number; messagesUnacknowledged
 /** The brokers a lag reader talks to. */
 export interface LagSources {
   rabbit: ManagementClient | undefined;
-  kafka: Admin | undefined;
+  kafka: KafkaAdminSession | undefined;
 }
 
 /** Measures one consumer's lag (Kafka) or backlog (RabbitMQ) on the real broker. */
@@ -45,10 +45,9 @@ export async function measureLag(sources: LagSources, p: OrderPipeline, c: Consu
   const topic = c.source.topic!;
   if (sources.kafka === undefined) throw new TypeError('Kafka is not configured');
   try {
-    const [ends, committed] = await Promise.all([
-      sources.kafka.fetchTopicOffsets(topic),
-      sources.kafka.fetchOffsets({ groupId: c.source.group!, topics: [topic] }),
-    ]);
+    const [ends, committed] = await sources.kafka.use(async (admin) =>
+      Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: c.source.group!, topics: [topic] })]),
+    );
     const byPartition = new Map((committed[0]?.partitions ?? []).map((x) => [x.partition, BigInt(x.offset)]));
     return kafkaLag(ends.map((e) => ({ partition: e.partition, high: BigInt(e.high), low: BigInt(e.low), committed: byPartition.get(e.partition) ?? -1n })));
   } catch (err) {
