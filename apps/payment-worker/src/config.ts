@@ -15,6 +15,8 @@ export const WorkerConfigSchema = Type.Object({
   CONCURRENCY: env.int({ default: 64, minimum: 1, maximum: 10_000 }),
   /** Most messages settled per database transaction (and per ack). */
   BATCH_SIZE: env.int({ default: 200, minimum: 1, maximum: 10_000 }),
+  /** Batches being written at once (each its own transaction; rows are locked in id order). */
+  FLUSH_CONCURRENCY: env.int({ default: 2, minimum: 1, maximum: 32 }),
   /** How long a partial batch may wait for more results before it is written. */
   BATCH_LINGER_MS: env.int({ default: 5, minimum: 0, maximum: 1_000 }),
   PROVIDER_URL: env.url(['http', 'https']),

@@ -21,7 +21,7 @@ export type RecordTransitions = (client: PoolClient, transitions: readonly Payme
 
 /** What the processor needs; one processor lives as long as one consumer channel. */
 export interface ProcessorDeps {
-  config: Pick<WorkerConfig, 'CONCURRENCY' | 'BATCH_SIZE' | 'BATCH_LINGER_MS' | 'MAX_RETRIES'>;
+  config: Pick<WorkerConfig, 'CONCURRENCY' | 'BATCH_SIZE' | 'BATCH_LINGER_MS' | 'FLUSH_CONCURRENCY' | 'MAX_RETRIES'>;
   pool: Pool;
   publisher: Pick<ConfirmPublisher, 'publishBatch'>;
   provider: ProviderClient;
@@ -75,7 +75,7 @@ export class PaymentProcessor {
   readonly #waiting: ConsumeMessage[] = [];
   #charging = 0;
   #ready: Settled[] = [];
-  #flushing: Promise<void> | undefined;
+  #flushes = 0;
   #linger: NodeJS.Timeout | undefined;
   #dead = false;
   #idle: (() => void)[] = [];
@@ -116,7 +116,7 @@ export class PaymentProcessor {
   }
 
   #isIdle(): boolean {
-    return this.#dead || (this.#tracker.outstanding === 0 && this.#charging === 0 && this.#waiting.length === 0);
+    return this.#dead || (this.#tracker.outstanding === 0 && this.#charging === 0 && this.#waiting.length === 0 && this.#flushes === 0);
   }
 
   #wakeIdle(force = false): void {
@@ -191,30 +191,32 @@ export class PaymentProcessor {
   }
 
   #scheduleFlush(): void {
-    if (this.#dead || this.#flushing !== undefined || this.#ready.length === 0) {
-      this.#wakeIdle();
-      return;
+    if (this.#dead) return;
+    const { BATCH_SIZE, BATCH_LINGER_MS, FLUSH_CONCURRENCY } = this.#deps.config;
+    while (this.#flushes < FLUSH_CONCURRENCY && this.#ready.length > 0) {
+      const full = this.#ready.length >= BATCH_SIZE;
+      const nothingElseComing = this.#charging === 0 && this.#waiting.length === 0;
+      if (!(full || nothingElseComing || BATCH_LINGER_MS === 0)) break;
+      this.#startFlush();
     }
-    const full = this.#ready.length >= this.#deps.config.BATCH_SIZE;
-    const nothingElseComing = this.#charging === 0 && this.#waiting.length === 0;
-    if (full || nothingElseComing || this.#deps.config.BATCH_LINGER_MS === 0) {
-      clearTimeout(this.#linger);
-      this.#linger = undefined;
-      this.#flushing = this.#flush().finally(() => {
-        this.#flushing = undefined;
-        this.#scheduleFlush();
-      });
-    } else {
+    if (this.#ready.length > 0 && this.#flushes < FLUSH_CONCURRENCY) {
+      // A partial batch waits a little for company, then goes anyway.
       this.#linger ??= setTimeout(() => {
         this.#linger = undefined;
-        if (this.#flushing === undefined && this.#ready.length > 0) {
-          this.#flushing = this.#flush().finally(() => {
-            this.#flushing = undefined;
-            this.#scheduleFlush();
-          });
-        }
-      }, this.#deps.config.BATCH_LINGER_MS);
+        if (!this.#dead && this.#flushes < FLUSH_CONCURRENCY && this.#ready.length > 0) this.#startFlush();
+      }, BATCH_LINGER_MS);
     }
+    this.#wakeIdle();
+  }
+
+  #startFlush(): void {
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
+    this.#flushes += 1;
+    void this.#flush().finally(() => {
+      this.#flushes -= 1;
+      this.#scheduleFlush();
+    });
   }
 
   async #flush(): Promise<void> {

@@ -63,7 +63,9 @@ function safely(fn: () => void): void {
  * process: the message is parked instead). Rejections (4xx) are neither retried nor counted.
  */
 export function createProviderPolicy(options: ProviderPolicyOptions, events: ProviderPolicyEvents = {}): ProviderPolicy {
-  const timeoutPolicy = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+  // abortOnReturn would abort (and build a DOMException for) every successful call: costly at
+  // thousands of calls a second, and pointless once the response is read.
+  const timeoutPolicy = timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const breaker = circuitBreaker(handleWhen(transient), {
     halfOpenAfter: options.halfOpenAfterMs,
     breaker: new ConsecutiveBreaker(options.breakerThreshold),

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@orderflow/testkit';
@@ -7,7 +8,11 @@ const NODE = fileURLToPath(new URL('../../../../node_modules/.bin/node', import.
 const MAIN = {
   'payment-provider': fileURLToPath(new URL('../../../payment-provider/src/main.ts', import.meta.url)),
   'payment-worker': fileURLToPath(new URL('../../src/main.ts', import.meta.url)),
+  'order-api': fileURLToPath(new URL('../../../order-api/src/main.ts', import.meta.url)),
 } as const;
+
+/** Apps this helper can start. */
+export type AppName = keyof typeof MAIN;
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -33,10 +38,24 @@ export interface RunningApp {
   stop(): Promise<number | null>;
   /** SIGKILL and wait for exit. */
   kill(): Promise<void>;
+  /** Peak resident set size so far, in bytes (Linux VmHWM). */
+  peakRss(): number;
+}
+
+/** Peak RSS of a live process in bytes, from /proc (0 when it is gone). */
+export function peakRssOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    return kb === undefined ? 0 : Number(kb) * 1024;
+  } catch {
+    return 0;
+  }
 }
 
 /** Starts `app` with `env` on a free port and waits until /readyz answers 200. */
-export async function startApp(app: keyof typeof MAIN, env: Record<string, string>): Promise<RunningApp> {
+export async function startApp(app: AppName, env: Record<string, string>): Promise<RunningApp> {
   const port = await freePort();
   const child = spawn(NODE, [MAIN[app]], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
@@ -72,6 +91,7 @@ export async function startApp(app: keyof typeof MAIN, env: Record<string, strin
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
     },
+    peakRss: () => peakRssOf(child.pid),
   };
 }
 

@@ -1,0 +1,77 @@
+// End-to-end benchmark: HTTP accepted → paid, on the local stack with durability on.
+//   node bench/orders-e2e.ts [--orders 10000] [--http-concurrency 128] [--runs 1]
+//                            [--sweep 1,10,50,200] [--celery] [--only main|sweep|celery]
+// Prints the figures; nothing here asserts a time.
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { runCeleryComparison } from './lib/celery-baseline.ts';
+import { runE2e, type E2eResult } from './lib/e2e-run.ts';
+import { mib, ms, table } from './lib/stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '10000' },
+    'http-concurrency': { type: 'string', default: '128' },
+    runs: { type: 'string', default: '1' },
+    sweep: { type: 'string', default: '1,10,50,200' },
+    only: { type: 'string' },
+  },
+});
+const orders = Number(values.orders);
+const httpConcurrency = Number(values['http-concurrency']);
+const runs = Number(values.runs);
+const sections = values.only === undefined ? ['main', 'sweep', 'celery'] : values.only.split(',');
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+console.log(`# orderflow end-to-end benchmark — ${new Date().toISOString()}`);
+console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${mib(totalmem())} RAM, Node ${process.version}`);
+console.log(`orders per run: ${orders}, HTTP concurrency: ${httpConcurrency}\n`);
+
+const row = (label: string, r: E2eResult): string[] => [
+  label,
+  ms(r.totalMs),
+  r.ordersPerSecond.toFixed(0),
+  ms(r.p50Ms),
+  ms(r.p99Ms),
+  ms(r.acceptMs),
+  mib(r.peakRss['order-api'] ?? 0),
+  mib(r.peakRss['payment-worker'] ?? 0),
+  mib(r.peakRss.provider ?? 0),
+];
+const headers = ['run', 'total', 'orders/s', 'p50', 'p99', 'all accepted', 'order-api RSS', 'worker RSS', 'provider RSS'];
+
+if (sections.includes('main')) {
+  const rows: string[][] = [];
+  for (let i = 1; i <= runs; i++) {
+    log(`main run ${i}/${runs}`);
+    const r = await runE2e({ orders, httpConcurrency, log });
+    if (r.charges !== orders) throw new Error(`provider charged ${r.charges} orders, expected ${orders}`);
+    rows.push(row(`default settings #${i}`, r));
+  }
+  console.log(`## ${orders} orders end to end (worker defaults: PREFETCH 200, CONCURRENCY 64, BATCH_SIZE 200)\n`);
+  console.log(`${table(headers, rows)}\n`);
+}
+
+if (sections.includes('sweep')) {
+  const rows: string[][] = [];
+  for (const prefetch of values.sweep.split(',').map(Number)) {
+    log(`sweep: prefetch ${prefetch}`);
+    const r = await runE2e({ orders, httpConcurrency, log, workerEnv: { PREFETCH: String(prefetch) } });
+    rows.push(row(`prefetch ${prefetch}`, r));
+  }
+  console.log(`## Prefetch sweep (${orders} orders end to end each)\n`);
+  console.log(`${table(headers, rows)}\n`);
+}
+
+if (sections.includes('celery')) {
+  log('side by side: payment-worker vs Celery on the same pre-loaded messages');
+  const c = await runCeleryComparison({ messages: orders, log });
+  console.log(`## Side by side: ${orders} pre-loaded messages, charge at the provider + ack\n`);
+  console.log(
+    `${table(
+      ['consumer', 'settings', 'first→last charge', 'charges/s', 'until queue drained', 'peak RSS'],
+      c.rows.map((r) => [r.name, r.settings, ms(r.chargeSpanMs), r.perSecond.toFixed(0), ms(r.drainMs), mib(r.peakRss)]),
+    )}\n`,
+  );
+  console.log(`ratio (payment-worker charges/s ÷ Celery charges/s): ${c.ratio.toFixed(1)}×\n`);
+}
