@@ -2,7 +2,7 @@
 //   node bench/orders-e2e.ts [--orders 10000] [--http-concurrency 128] [--runs 1]
 //                            [--sweep 1,10,50,200] [--celery] [--only main|sweep|celery]
 // Prints the figures; nothing here asserts a time.
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runCeleryComparison } from './lib/celery-baseline.ts';
 import { runE2e, type E2eResult } from './lib/e2e-run.ts';
@@ -27,7 +27,8 @@ console.log(`# orderflow end-to-end benchmark — ${new Date().toISOString()}`);
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${mib(totalmem())} RAM, Node ${process.version}`);
 console.log(`orders per run: ${orders}, HTTP concurrency: ${httpConcurrency}\n`);
 
-const row = (label: string, r: E2eResult): string[] => [
+const load = (): string => loadavg()[0]!.toFixed(1);
+const row = (label: string, r: E2eResult, loadBefore: string): string[] => [
   label,
   ms(r.totalMs),
   r.ordersPerSecond.toFixed(0),
@@ -37,16 +38,19 @@ const row = (label: string, r: E2eResult): string[] => [
   mib(r.peakRss['order-api'] ?? 0),
   mib(r.peakRss['payment-worker'] ?? 0),
   mib(r.peakRss.provider ?? 0),
+  `${loadBefore} → ${load()}`,
 ];
-const headers = ['run', 'total', 'orders/s', 'p50', 'p99', 'all accepted', 'order-api RSS', 'worker RSS', 'provider RSS'];
+// The box is shared: the 1-minute load average before → after each run says how contended it was.
+const headers = ['run', 'total', 'orders/s', 'p50', 'p99', 'all accepted', 'order-api RSS', 'worker RSS', 'provider RSS', 'load avg'];
 
 if (sections.includes('main')) {
   const rows: string[][] = [];
   for (let i = 1; i <= runs; i++) {
     log(`main run ${i}/${runs}`);
+    const before = load();
     const r = await runE2e({ orders, httpConcurrency, log });
     if (r.charges !== orders) throw new Error(`provider charged ${r.charges} orders, expected ${orders}`);
-    rows.push(row(`default settings #${i}`, r));
+    rows.push(row(`default settings #${i}`, r, before));
   }
   console.log(`## ${orders} orders end to end (worker defaults: PREFETCH 200, CONCURRENCY 64, BATCH_SIZE 200)\n`);
   console.log(`${table(headers, rows)}\n`);
@@ -56,8 +60,9 @@ if (sections.includes('sweep')) {
   const rows: string[][] = [];
   for (const prefetch of values.sweep.split(',').map(Number)) {
     log(`sweep: prefetch ${prefetch}`);
+    const before = load();
     const r = await runE2e({ orders, httpConcurrency, log, workerEnv: { PREFETCH: String(prefetch) } });
-    rows.push(row(`prefetch ${prefetch}`, r));
+    rows.push(row(`prefetch ${prefetch}`, r, before));
   }
   console.log(`## Prefetch sweep (${orders} orders end to end each)\n`);
   console.log(`${table(headers, rows)}\n`);
@@ -65,6 +70,7 @@ if (sections.includes('sweep')) {
 
 if (sections.includes('celery')) {
   log('side by side: payment-worker vs Celery on the same pre-loaded messages');
+  const before = load();
   const c = await runCeleryComparison({ messages: orders, log });
   console.log(`## Side by side: ${orders} pre-loaded messages, charge at the provider + ack\n`);
   console.log(
@@ -73,5 +79,5 @@ if (sections.includes('celery')) {
       c.rows.map((r) => [r.name, r.settings, ms(r.chargeSpanMs), r.perSecond.toFixed(0), ms(r.drainMs), mib(r.peakRss)]),
     )}\n`,
   );
-  console.log(`ratio (payment-worker charges/s ÷ Celery charges/s): ${c.ratio.toFixed(1)}×\n`);
+  console.log(`ratio (payment-worker charges/s ÷ Celery charges/s): ${c.ratio.toFixed(1)}×; load avg ${before} → ${load()}\n`);
 }

@@ -102,8 +102,8 @@ async function nodeWorker(messages: number, log: (line: string) => void): Promis
     };
   } finally {
     await provider.stop();
-    await vhost.drop();
-    await db.drop();
+    await vhost.drop().catch((err: unknown) => log(`  could not drop vhost ${vhost.name}: ${(err as Error).message}`));
+    await db.drop().catch((err: unknown) => log(`  could not drop database: ${(err as Error).message}`));
   }
 }
 
@@ -157,7 +157,7 @@ async function celeryWorker(messages: number, venv: string, log: (line: string) 
     }
   } finally {
     await provider.stop();
-    await vhost.drop();
+    await vhost.drop().catch((err: unknown) => log(`  could not drop vhost ${vhost.name}: ${(err as Error).message}`));
   }
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate, type Pool } from '@orderflow/pg';
 import { stackSetting, uniqueName } from '@orderflow/testkit';
@@ -36,7 +37,18 @@ export async function createDatabase(prefix = 'payment_worker_test'): Promise<Te
     pool,
     async drop() {
       await pool.end();
-      await admin(`drop database if exists ${name} with (force)`);
+      // An autovacuum worker (another role) may still be in the database after a bulk load;
+      // FORCE cannot end it, so wait for it to finish.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await admin(`drop database if exists ${name} with (force)`);
+          return;
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (attempt >= 40 || (code !== '42501' && code !== '55006')) throw err;
+          await sleep(250);
+        }
+      }
     },
   };
 }
