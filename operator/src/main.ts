@@ -34,9 +34,11 @@ if (config.RABBITMQ_MANAGEMENT_URL !== undefined) {
 }
 const kafkaAdmin = config.KAFKA_BROKERS === undefined ? undefined : new KafkaAdminSession({ clientId: 'orderflow-operator', brokers: config.KAFKA_BROKERS.split(',') });
 
+const identity = config.POD_NAME ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 const controller = new Controller(
   {
     namespace: config.WATCH_NAMESPACE,
+    identity,
     instance: config.OPERATOR_INSTANCE,
     concurrency: config.CONCURRENCY,
     resyncMs: config.RESYNC_MS,
@@ -47,7 +49,6 @@ const controller = new Controller(
   { kube, rabbit, kafka: kafkaAdmin, metrics, log },
 );
 
-const identity = config.POD_NAME ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 const elector = config.LEADER_ELECT
   ? new LeaderElector({
       namespace: config.LEASE_NAMESPACE,

@@ -158,7 +158,7 @@ export async function waitForCondition(kube: KubeClient, namespace: string, name
 }
 
 /** Events recorded for an object, as reason → messages. */
-export async function eventsFor(kube: KubeClient, namespace: string, name: string): Promise<{ reason: string; message: string; type: string }[]> {
-  const list = await kube.get<{ items: { reason: string; message: string; type: string }[] }>(`/api/v1/namespaces/${namespace}/events`, { fieldSelector: `involvedObject.name=${name}` });
+export async function eventsFor(kube: KubeClient, namespace: string, name: string): Promise<{ reason: string; message: string; type: string; reportingInstance?: string }[]> {
+  const list = await kube.get<{ items: { reason: string; message: string; type: string; reportingInstance?: string }[] }>(`/api/v1/namespaces/${namespace}/events`, { fieldSelector: `involvedObject.name=${name}` });
   return list?.items ?? [];
 }

@@ -178,6 +178,7 @@ describe('deletion policies', () => {
       await deleteAndWait('unreachable');
       const abandoned = (await eventsFor(kube, ns, 'unreachable')).find((e) => e.reason === 'CleanupAbandoned');
       expect(abandoned?.type).toBe('Warning');
+      expect(abandoned?.reportingInstance).toBe(broken.identity);
       expect(abandoned?.message).toContain('broker objects may remain');
     } finally {
       await broken.stop();

@@ -16,6 +16,8 @@ import { WorkQueue } from './work-queue.ts';
 /** Settings of the controller loop. */
 export interface ControllerOptions {
   namespace: string | undefined;
+  /** This replica's identity (events' reportingInstance). */
+  identity: string;
   /** OPERATOR_INSTANCE: which pipelines are this operator's. */
   instance: string | undefined;
   concurrency: number;
@@ -108,7 +110,7 @@ export class Controller {
       kube: deps.kube,
       rabbit: deps.rabbit,
       kafka: deps.kafka,
-      events: new EventRecorder(deps.kube, log),
+      events: new EventRecorder(deps.kube, log, options.identity),
       pipelines: this.pipelines,
       deployments: this.deployments,
       autoscalers: this.autoscalers,

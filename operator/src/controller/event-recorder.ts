@@ -24,10 +24,13 @@ export class EventRecorder {
   readonly #log: Logger;
   readonly #recent = new Map<string, number>();
   readonly #component: string;
+  readonly #instance: string;
 
-  constructor(client: KubeClient, log: Logger, component = 'orderflow-operator') {
+  /** `instance` (the replica's identity) is written as the events' reportingInstance. */
+  constructor(client: KubeClient, log: Logger, instance: string, component = 'orderflow-operator') {
     this.#client = client;
     this.#log = log;
+    this.#instance = instance;
     this.#component = component;
   }
 
@@ -51,8 +54,9 @@ export class EventRecorder {
           reason: event.reason,
           message: event.message.slice(0, 1024),
           type: event.type,
-          source: { component: this.#component },
+          source: { component: this.#component, host: this.#instance },
           reportingComponent: this.#component,
+          reportingInstance: this.#instance,
           firstTimestamp: time,
           lastTimestamp: time,
           count: 1,

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueName, waitFor } from '@orderflow/testkit';
+import type { KubeClient } from '../src/kube/kube-client.ts';
+import { deleteVhost, managementClient } from './brokers.ts';
+import { applyPipeline, condition, createNamespace, deleteNamespace, ensureCrd, eventsFor, getPipeline, kubeClient, startOperator, waitForCondition, type OperatorProcess } from './harness.ts';
+
+// The operator as a process: killed mid-reconcile, restarted; two replicas behind one Lease.
+const kube: KubeClient = kubeClient();
+const rabbit = managementClient();
+const vhost = uniqueName('op-process');
+let ns = '';
+const started: OperatorProcess[] = [];
+
+const spec = (i: number): unknown => ({
+  rabbitmq: { vhost, exchanges: [{ name: `ex-${i}`, type: 'topic' }], queues: [{ name: `q-${i}`, bindings: [{ exchange: `ex-${i}`, routingKey: 'order.#' }], retry: { maxAttempts: 3 }, deadLetter: { enabled: true } }] },
+  consumers: [{ name: 'worker', image: 'ghcr.io/orderflow/payment-worker:test', source: { queue: `q-${i}` }, scaling: { maxReplicas: 3 } }],
+});
+
+async function start(env: Record<string, string> = {}): Promise<OperatorProcess> {
+  const op = await startOperator(ns, env);
+  started.push(op);
+  return op;
+}
+
+beforeAll(async () => {
+  await ensureCrd(kube);
+  ns = await createNamespace(kube, 'op-process');
+});
+
+afterAll(async () => {
+  for (const op of started) await op.stop('SIGKILL');
+  await deleteNamespace(kube, ns);
+  await deleteVhost(vhost);
+  kube.close();
+});
+
+describe('operator process', () => {
+  it('killed mid-reconcile (SIGKILL), converges after restart', async () => {
+    const count = 16;
+    for (let i = 0; i < count; i++) await applyPipeline(kube, ns, `crash-${i}`, spec(i));
+    const first = await start({ CONCURRENCY: '2', LEASE_NAME: 'crash' });
+    // Kill as soon as some, but not all, pipelines have been reconciled.
+    const readyAtKill = await waitFor(
+      async () => {
+        let ready = 0;
+        for (let i = 0; i < count; i++) if (condition(await getPipeline(kube, ns, `crash-${i}`), 'Ready')?.status === 'True') ready++;
+        return ready > 0 ? ready : undefined;
+      },
+      { what: 'a first pipeline to become Ready', intervalMs: 20 },
+    );
+    await first.stop('SIGKILL');
+    expect(readyAtKill).toBeLessThan(count);
+
+    const second = await start({ CONCURRENCY: '2', LEASE_NAME: 'crash', LEASE_DURATION_MS: '3000' });
+    for (let i = 0; i < count; i++) {
+      const p = await waitForCondition(kube, ns, `crash-${i}`, 'Ready', 'True');
+      expect(p.metadata.finalizers).toEqual(['orderflow.dev/cleanup']);
+      expect(await rabbit.getQueue(vhost, `q-${i}`)).toBeDefined();
+      expect(await rabbit.getQueue(vhost, `q-${i}.retry.3`)).toBeDefined();
+    }
+    // The restarted process did the rest of the work (events name the replica that decided).
+    let bySecond = 0;
+    for (let i = 0; i < count; i++) bySecond += (await eventsFor(kube, ns, `crash-${i}`)).filter((e) => e.reportingInstance === second.identity).length;
+    expect(bySecond).toBeGreaterThan(0);
+    await second.stop();
+  });
+
+  it('two replicas: one leader; the standby takes over when the leader dies, within the lease time', async () => {
+    const lease = { LEASE_NAME: 'pair', LEASE_DURATION_MS: '4000', LEASE_RENEW_DEADLINE_MS: '3000', LEASE_RETRY_MS: '500' };
+    const a = await start(lease);
+    await waitFor(async () => (await a.readyz()).body.leader === true, { what: 'replica a to lead' });
+    const b = await start(lease);
+    // b campaigns for several retry periods and stays standby while a renews.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await a.readyz()).body.leader).toBe(true);
+    expect((await b.readyz()).body).toMatchObject({ leader: false, status: 'ready' });
+    const held = await kube.get<{ spec: { holderIdentity: string; leaseTransitions: number } }>(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/pair`);
+    expect(held?.spec.holderIdentity).toBe(a.identity);
+
+    await applyPipeline(kube, ns, 'led-by-a', spec(100));
+    await waitForCondition(kube, ns, 'led-by-a', 'Ready', 'True');
+    const byA = await eventsFor(kube, ns, 'led-by-a');
+    expect(byA.length).toBeGreaterThan(0);
+    expect(byA.every((e) => e.reportingInstance === a.identity)).toBe(true);
+
+    const killedAt = Date.now();
+    await a.stop('SIGKILL');
+    await waitFor(async () => (await b.readyz()).body.leader === true, { what: 'replica b to take over', timeoutMs: 30_000, intervalMs: 50 });
+    const failoverMs = Date.now() - killedAt;
+    console.log(`leader failover after SIGKILL: ${failoverMs} ms (lease duration 4000 ms, retry period 500 ms)`);
+    const after = await kube.get<{ spec: { holderIdentity: string; leaseTransitions: number } }>(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/pair`);
+    expect(after?.spec.holderIdentity).toBe(b.identity);
+    expect(after?.spec.leaseTransitions).toBe((held?.spec.leaseTransitions ?? 0) + 1);
+
+    await applyPipeline(kube, ns, 'led-by-b', spec(101));
+    await waitForCondition(kube, ns, 'led-by-b', 'Ready', 'True');
+    expect((await eventsFor(kube, ns, 'led-by-b')).every((e) => e.reportingInstance === b.identity)).toBe(true);
+  });
+});
