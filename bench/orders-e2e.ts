@@ -38,10 +38,11 @@ const row = (label: string, r: E2eResult, loadBefore: string): string[] => [
   mib(r.peakRss['order-api'] ?? 0),
   mib(r.peakRss['payment-worker'] ?? 0),
   mib(r.peakRss.provider ?? 0),
+  ['order-api', 'payment-worker', 'provider'].map((app) => (r.cpuSeconds[app] ?? 0).toFixed(1)).join(' / '),
   `${loadBefore} → ${load()}`,
 ];
 // The box is shared: the 1-minute load average before → after each run says how contended it was.
-const headers = ['run', 'total', 'orders/s', 'p50', 'p99', 'all accepted', 'order-api RSS', 'worker RSS', 'provider RSS', 'load avg'];
+const headers = ['run', 'total', 'orders/s', 'p50', 'p99', 'all accepted', 'order-api RSS', 'worker RSS', 'provider RSS', 'CPU s api/worker/provider', 'load avg'];
 
 if (sections.includes('main')) {
   const rows: string[][] = [];

@@ -27,6 +27,8 @@ export interface E2eResult {
   p99Ms: number;
   maxMs: number;
   peakRss: Record<string, number>;
+  /** CPU seconds each app used during the run (posting and processing, not start-up). */
+  cpuSeconds: Record<string, number>;
   charges: number;
 }
 
@@ -51,6 +53,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
     apps['payment-worker'] = await startApp('payment-worker', { DATABASE_URL: db.url, RABBITMQ_URL: vhost.url, PROVIDER_URL: apps.provider.url, ...options.workerEnv });
     log(`  apps up (db ${new URL(db.url).pathname.slice(1)}, vhost ${vhost.name})`);
 
+    const cpuAtStart = Object.fromEntries(Object.entries(apps).map(([name, app]) => [name, app.cpuSeconds()]));
     const http = new HttpPool(apps['order-api'].url, { connections: options.httpConcurrency, pipelining: 1 });
     let next = 0;
     let failures = 0;
@@ -86,6 +89,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
       await sleep(25);
     }
     const peakRss = Object.fromEntries(Object.entries(apps).map(([name, app]) => [name, app.peakRss()]));
+    const cpuSeconds = Object.fromEntries(Object.entries(apps).map(([name, app]) => [name, app.cpuSeconds() - (cpuAtStart[name] ?? 0)]));
 
     const { rows } = await db.pool.query<{ latency_ms: number; paid_at_ms: number }>(
       `select extract(epoch from (h.at - o.created_at)) * 1000 as latency_ms, extract(epoch from h.at) * 1000 as paid_at_ms
@@ -104,6 +108,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
       p99Ms: quantile(latencies, 0.99),
       maxMs: latencies.at(-1) ?? Number.NaN,
       peakRss,
+      cpuSeconds,
       charges: summary.charges,
     };
   } finally {

@@ -40,6 +40,21 @@ export interface RunningApp {
   kill(): Promise<void>;
   /** Peak resident set size so far, in bytes (Linux VmHWM). */
   peakRss(): number;
+  /** CPU time used so far (user + system), in seconds. */
+  cpuSeconds(): number;
+}
+
+/** CPU seconds (user + system) a live process has used, from /proc (0 when it is gone). */
+export function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): utime is the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** Peak RSS of a live process in bytes, from /proc (0 when it is gone). */
@@ -58,7 +73,15 @@ export function peakRssOf(pid: number | undefined): number {
 export async function startApp(app: AppName, env: Record<string, string>): Promise<RunningApp> {
   const port = await freePort();
   const child = spawn(NODE, [MAIN[app]], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'warn',
+      // APP_NODE_OPTIONS reaches the apps only (for example --cpu-prof while benchmarking).
+      ...(process.env.APP_NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: process.env.APP_NODE_OPTIONS }),
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -92,6 +115,7 @@ export async function startApp(app: AppName, env: Record<string, string>): Promi
       await exited;
     },
     peakRss: () => peakRssOf(child.pid),
+    cpuSeconds: () => cpuSecondsOf(child.pid),
   };
 }
 
