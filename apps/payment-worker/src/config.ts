@@ -6,9 +6,11 @@ export const WorkerConfigSchema = Type.Object({
   PORT: env.port(8081),
   HOST: env.string({ default: '0.0.0.0' }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
-  DATABASE_URL: env.url(['postgres', 'postgresql']),
+  /** postgres:// URL with credentials: a secret (or DATABASE_URL_FILE), never printed. */
+  DATABASE_URL: env.secret(),
   DATABASE_POOL_SIZE: env.int({ default: 4, minimum: 1, maximum: 100 }),
-  RABBITMQ_URL: env.url(['amqp', 'amqps']),
+  /** amqp:// URL with credentials: a secret (or RABBITMQ_URL_FILE), never printed. */
+  RABBITMQ_URL: env.secret(),
   /** Unacknowledged messages the broker may push to this worker at once. */
   PREFETCH: env.int({ default: 200, minimum: 1, maximum: 65_535 }),
   /** Charges in flight at once (HTTP calls to the provider). */
