@@ -43,7 +43,8 @@ export class PaymentConsumer {
     const processor = new PaymentProcessor({
       ...this.#options.processor,
       logger,
-      ack: (op) => channel.ack({ fields: { deliveryTag: op.tag } } as never, op.multiple),
+      // amqplib reads only `fields.deliveryTag` of the message it is given.
+      ack: (op) => channel.ack({ fields: { deliveryTag: op.tag } } as Parameters<Channel['ack']>[0], op.multiple),
       onFatal: () => {
         // Closing the channel hands every unacked message back to the broker.
         channel.close().catch(() => undefined);

@@ -131,9 +131,19 @@ export class PaymentProcessor {
       const message = this.#waiting.shift()!;
       this.#charging += 1;
       void this.#process(message)
-        .then((settled) => {
-          if (!this.#dead) this.#ready.push(settled);
-        })
+        .then(
+          (settled) => {
+            if (!this.#dead) this.#ready.push(settled);
+          },
+          (err: unknown) => {
+            // Only infrastructure fails here (the database check before a re-charge): give
+            // everything back to the broker rather than guess.
+            if (this.#dead) return;
+            this.#deps.logger.error({ err }, 'could not process a message; the broker will redeliver');
+            this.abandon();
+            this.#deps.onFatal(err);
+          },
+        )
         .finally(() => {
           this.#charging -= 1;
           this.#pump();
