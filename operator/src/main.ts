@@ -1,13 +1,13 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '@orderflow/logging';
-import { createMetricsRegistry } from '@orderflow/telemetry';
+import { createMetricsRegistry } from './metrics.ts';
 import { loadOperatorConfig } from './config.ts';
 import { Controller } from './controller/controller.ts';
 import { LeaderElector } from './controller/leader-election.ts';
 import { KafkaAdminSession } from './kafka/admin-session.ts';
 import { KubeClient } from './kube/kube-client.ts';
+import { inClusterConnection, loadKubeconfig } from './kube/kube-config.ts';
 import { createOperatorMetrics } from './metrics.ts';
 import { ManagementClient } from './rabbitmq/management-client.ts';
 import { buildExternalMetricsServer } from './scaling/external-metrics-server.ts';
@@ -18,10 +18,7 @@ const log = createLogger('orderflow-operator', { level: config.LOG_LEVEL });
 const registry = createMetricsRegistry({ defaultLabels: { service: 'orderflow-operator' } });
 const metrics = createOperatorMetrics(registry);
 
-const kc = new KubeConfig();
-if (config.KUBECONFIG !== undefined) kc.loadFromFile(config.KUBECONFIG);
-else kc.loadFromDefault();
-const kube = new KubeClient(kc);
+const kube = new KubeClient(config.KUBECONFIG !== undefined ? loadKubeconfig(config.KUBECONFIG) : inClusterConnection());
 kube.onRequest = (verb, status) => metrics.kubeRequests.inc({ verb, code: String(status) });
 
 let rabbit: ManagementClient | undefined;

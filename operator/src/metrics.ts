@@ -1,4 +1,14 @@
-import { Counter, Gauge, Histogram, type Registry } from '@orderflow/telemetry';
+// prom-client directly, not @orderflow/telemetry: that package's index also loads the
+// OpenTelemetry SDK, about 35 MB of resident memory the operator does not use.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** A registry of our own (never the global one), with process and runtime metrics. */
+export function createMetricsRegistry(options: { defaultLabels?: Record<string, string> } = {}): Registry {
+  const registry = new Registry();
+  if (options.defaultLabels !== undefined) registry.setDefaultLabels(options.defaultLabels);
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
 
 /** Metric names, in one place (they are part of the operator's interface: dashboards, alerts). */
 export const METRIC = {

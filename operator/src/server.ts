@@ -1,6 +1,6 @@
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from '@orderflow/logging';
-import type { Registry } from '@orderflow/telemetry';
+import type { Registry } from 'prom-client';
 
 /** What the health endpoints ask of the running operator. */
 export interface HealthSource {

@@ -3,11 +3,11 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
 import { stackEnv, stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import { orderPipelineCrd } from '../src/api/crd.ts';
 import type { Condition, OrderPipeline } from '../src/api/order-pipeline.ts';
 import { KubeClient } from '../src/kube/kube-client.ts';
+import { loadKubeconfig } from '../src/kube/kube-config.ts';
 import { pipelinePath } from '../src/kube/paths.ts';
 import { FINALIZER, LABELS } from '../src/names.ts';
 
@@ -17,9 +17,7 @@ const node = join(repoRoot, 'node_modules/.bin/node');
 
 /** A client for the local control plane, as the stack's kubeconfig allows. */
 export function kubeClient(): KubeClient {
-  const kc = new KubeConfig();
-  kc.loadFromFile(stackSetting('KUBECONFIG'));
-  return new KubeClient(kc);
+  return new KubeClient(loadKubeconfig(stackSetting('KUBECONFIG')));
 }
 
 /** Installs (server-side applies) the CRD generated from the TypeScript types and waits until it is served. */

@@ -1,7 +1,7 @@
-import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeConflict, KubeRequestFailed, KubeUnreachable } from '../errors.ts';
+import type { KubeConnection } from './kube-config.ts';
 
 /** One line of a watch stream. */
 export interface WatchEvent<T> {
@@ -19,29 +19,23 @@ export interface RequestInit {
   timeoutMs?: number;
 }
 
-const HEADER_REFRESH_MS = 60_000;
-
 /**
- * A small Kubernetes REST client over one keep-alive HTTPS agent. Authentication comes from
- * @kubernetes/client-node's KubeConfig (kubeconfig file or in-cluster service account); the
- * transport is ours so that every request is counted, server-side apply is a plain PATCH,
- * 409 maps to {@link KubeConflict} and watches can be resumed and cut by a watchdog.
+ * A small Kubernetes REST client over one keep-alive HTTPS agent, so that every request is
+ * counted, server-side apply is a plain PATCH, 409 maps to {@link KubeConflict} and watches
+ * can be resumed and cut by a watchdog.
  */
 export class KubeClient {
   readonly server: URL;
-  readonly #kc: KubeConfig;
-  #agent: Agent | undefined;
-  #headers: Record<string, string> = {};
-  #headersAt = 0;
+  readonly #conn: KubeConnection;
+  readonly #agent: Agent;
   /** Requests sent, by verb: the operator's metrics and the benchmark read it. */
   readonly requestCounts = new Map<string, number>();
   onRequest: ((verb: string, status: number) => void) | undefined;
 
-  constructor(kc: KubeConfig) {
-    const cluster = kc.getCurrentCluster();
-    if (cluster === null) throw new KubeUnreachable(['the kubeconfig has no current cluster']);
-    this.server = new URL(cluster.server);
-    this.#kc = kc;
+  constructor(conn: KubeConnection) {
+    this.server = new URL(conn.server);
+    this.#conn = conn;
+    this.#agent = new Agent({ keepAlive: true, maxSockets: 32, ca: conn.ca, cert: conn.cert, key: conn.key, rejectUnauthorized: conn.insecureSkipTLSVerify !== true });
   }
 
   /** Total requests sent so far. */
@@ -51,18 +45,9 @@ export class KubeClient {
     return n;
   }
 
-  async #options(): Promise<{ agent: Agent; headers: Record<string, string> }> {
-    if (this.#agent === undefined || Date.now() - this.#headersAt > HEADER_REFRESH_MS) {
-      const opts: RequestOptions = { headers: {} };
-      await this.#kc.applyToHTTPSOptions(opts);
-      this.#agent ??= new Agent({ keepAlive: true, maxSockets: 32, ca: opts.ca, cert: opts.cert, key: opts.key, ...(opts.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: opts.rejectUnauthorized }) });
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
-      if (opts.auth !== undefined && opts.auth !== null) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-      this.#headers = headers;
-      this.#headersAt = Date.now();
-    }
-    return { agent: this.#agent, headers: this.#headers };
+  #headers(): Record<string, string> {
+    const token = this.#conn.token?.();
+    return token === undefined ? {} : { authorization: `Bearer ${token}` };
   }
 
   #count(method: string): void {
@@ -76,7 +61,8 @@ export class KubeClient {
   }
 
   async #send(method: string, url: URL, init: RequestInit): Promise<IncomingMessage> {
-    const { agent, headers } = await this.#options();
+    const agent = this.#agent;
+    const headers = this.#headers();
     const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
     this.#count(method);
     return new Promise((resolve, reject) => {
@@ -204,6 +190,6 @@ export class KubeClient {
   }
 
   close(): void {
-    this.#agent?.destroy();
+    this.#agent.destroy();
   }
 }
