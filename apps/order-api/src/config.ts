@@ -16,7 +16,7 @@ export const ConfigSchema = Type.Object({
   /** Orders written per INSERT statement at most. */
   INTAKE_MAX_BATCH: env.int({ default: 500, minimum: 1, maximum: 5_000 }),
   /** INSERT statements in flight at once; requests arriving meanwhile join the next batch. */
-  INTAKE_MAX_CONCURRENT_WRITES: env.int({ default: 4, minimum: 1, maximum: 64 }),
+  INTAKE_MAX_CONCURRENT_WRITES: env.int({ default: 2, minimum: 1, maximum: 64 }),
   RELAY_ENABLED: env.bool(true),
   RELAY_BATCH_SIZE: env.int({ default: 1_000, minimum: 1, maximum: 10_000 }),
   RELAY_CONFIRM_WINDOW: env.int({ default: 500, minimum: 1, maximum: 10_000 }),

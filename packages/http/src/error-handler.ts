@@ -1,7 +1,7 @@
 import { CodedError } from '@orderflow/errors';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { BodyTooLarge, InternalError, MalformedJson, RouteNotFound, UnsupportedMediaType, ValidationFailed } from './errors.ts';
+import { BadRequest, BodyTooLarge, ClientClosedRequest, InternalError, MalformedJson, RouteNotFound, UnsupportedMediaType, ValidationFailed } from './errors.ts';
 
 /** Maps any error a handler or fastify raises to a coded error (never throws). */
 export function toCodedError(err: unknown, bodyLimit: number): CodedError {
@@ -25,6 +25,10 @@ export function toCodedError(err: unknown, bodyLimit: number): CodedError {
   }
   // fastify's JSON parser raises a plain SyntaxError with status 400 for malformed bodies.
   if (err instanceof SyntaxError && e.statusCode === 400) return new MalformedJson([]);
+  // The socket closed while the body was being read (client gave up or went away).
+  if (e.code === 'ECONNRESET' || e.message === 'aborted') return new ClientClosedRequest([]);
+  // Other fastify refusals carry a 4xx status of their own; keep them caller errors.
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return new BadRequest([e.message ?? 'refused'], { cause: err });
   return new InternalError([], { cause: err });
 }
 

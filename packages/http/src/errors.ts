@@ -35,6 +35,20 @@ export const RouteNotFound = defineError<[string, string]>({
   statusCode: 404,
 });
 
+/** The client closed the connection before the request was read; nobody sees the answer. */
+export const ClientClosedRequest = defineError({
+  code: 'HTTP_ERR_CLIENT_CLOSED_REQUEST',
+  message: 'the client closed the connection before the request was complete',
+  statusCode: 499,
+});
+
+/** A malformed request that fastify refused before any route ran (bad headers, bad URL...). */
+export const BadRequest = defineError<[string]>({
+  code: 'HTTP_ERR_BAD_REQUEST',
+  message: (why) => `bad request: ${why}`,
+  statusCode: 400,
+});
+
 /** Anything unexpected; details stay in the logs. */
 export const InternalError = defineError({
   code: 'HTTP_ERR_INTERNAL',

@@ -66,6 +66,17 @@ describe('codedErrorHandler', () => {
   });
 });
 
+describe('toCodedError', () => {
+  it('keeps client aborts and other fastify 4xx refusals out of the 500s', async () => {
+    const { toCodedError } = await import('./error-handler.ts');
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+    expect(toCodedError(aborted, 1).code).toBe('HTTP_ERR_CLIENT_CLOSED_REQUEST');
+    const badHeader = Object.assign(new Error('bad header'), { code: 'FST_ERR_SOMETHING', statusCode: 400 });
+    expect(toCodedError(badHeader, 1)).toMatchObject({ code: 'HTTP_ERR_BAD_REQUEST', statusCode: 400 });
+    expect(toCodedError(new Error('x'), 1).code).toBe('HTTP_ERR_INTERNAL');
+  });
+});
+
 describe('healthRoutes', () => {
   it('answers liveness always, readiness from the checks, and 503 once draining', async () => {
     let dbUp = true;
