@@ -181,6 +181,8 @@ cp_start_apiserver() {
   local pki; pki="$(cp_pki)"
   # Endpoints of the `kubernetes` Service may not be loopback addresses, and no Pod runs to
   # use them: no endpoint reconciler, so the API server does not retry an invalid write.
+  # Open watches (operators, kubectl -w) would hold a stop for the HTTP server's 60 s
+  # shutdown timeout: the watch grace period ends them first.
   cp_proc start_daemon apiserver "$CP_BIN/kube-apiserver" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$CP_APISERVER_PORT" \
     --etcd-servers="https://127.0.0.1:$CP_ETCD_PORT" --etcd-cafile="$pki/ca.crt" \
@@ -196,6 +198,7 @@ cp_start_apiserver() {
     --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
     --requestheader-extra-headers-prefix=X-Remote-Extra- \
     --proxy-client-cert-file="$pki/front-proxy-client.crt" --proxy-client-key-file="$pki/front-proxy-client.key" \
+    --shutdown-watch-termination-grace-period=5s \
     --profiling=false --v=1
   cp_proc wait_until apiserver 120 cp_apiserver_ready
 }
