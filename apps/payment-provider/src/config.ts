@@ -11,6 +11,10 @@ export const ProviderConfigSchema = Type.Object({
   PROVIDER_LATENCY_JITTER_MS: env.int({ default: 0, minimum: 0, maximum: 60_000 }),
   /** Share of charge requests answered with 503 (0 = never, 1 = always). */
   PROVIDER_FAILURE_RATE: env.number({ default: 0, minimum: 0, maximum: 1 }),
+  /** When set (local runs), a file_sd target for this instance's /metrics is written there. */
+  PROMETHEUS_TARGETS_DIR: env.optional(env.string({ minLength: 1 })),
+  /** Address Prometheus should scrape, default `127.0.0.1:<PORT>`. */
+  METRICS_ADVERTISE_ADDRESS: env.optional(env.string({ minLength: 3 })),
   /** Bearer token for /admin/* and ledger reset; admin endpoints are refused when unset. */
   PROVIDER_ADMIN_TOKEN: env.optional(env.secret({ minLength: 16 })),
 });

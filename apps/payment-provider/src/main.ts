@@ -3,6 +3,7 @@ import { createMetricsRegistry } from '@orderflow/telemetry';
 import { loadProviderConfig } from './config.ts';
 import { Faults } from './faults.ts';
 import { ChargeLedger } from './ledger.ts';
+import { writePrometheusTarget } from './prometheus-target.ts';
 import { buildServer } from './server.ts';
 
 const config = loadProviderConfig();
@@ -16,11 +17,12 @@ const faults = new Faults({
 const app = buildServer(config, { ledger: new ChargeLedger(), faults, registry, logger });
 
 let closing = false;
+let removeTarget: (() => Promise<void>) | undefined;
 const shutdown = (signal: string): void => {
   if (closing) return;
   closing = true;
   logger.info({ signal }, 'shutting down');
-  app.close().then(
+  Promise.all([removeTarget?.(), app.close()]).then(
     () => process.exit(0),
     (err: unknown) => {
       logger.error({ err }, 'shutdown failed');
@@ -32,4 +34,7 @@ process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));
 
 const address = await app.listen({ port: config.PORT, host: config.HOST });
+if (config.PROMETHEUS_TARGETS_DIR !== undefined) {
+  removeTarget = await writePrometheusTarget(config.PROMETHEUS_TARGETS_DIR, 'payment-provider', config.METRICS_ADVERTISE_ADDRESS ?? `127.0.0.1:${config.PORT}`);
+}
 logger.info({ address, faults: faults.settings, admin: config.PROVIDER_ADMIN_TOKEN !== undefined }, 'payment provider listening');

@@ -41,6 +41,10 @@ export const WorkerConfigSchema = Type.Object({
   PARK_DELAY_MS: env.int({ default: 5_000, minimum: 1, maximum: 3_600_000 }),
   /** Bearer token of POST /admin/replay-dlq; the endpoint is refused when unset. */
   ADMIN_TOKEN: env.optional(env.secret({ minLength: 16 })),
+  /** When set (local runs), a file_sd target for this instance's /metrics is written there. */
+  PROMETHEUS_TARGETS_DIR: env.optional(env.string({ minLength: 1 })),
+  /** Address Prometheus should scrape, default `127.0.0.1:<PORT>`. */
+  METRICS_ADVERTISE_ADDRESS: env.optional(env.string({ minLength: 3 })),
   /** Time allowed for draining in-flight messages on SIGTERM. */
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 25_000, minimum: 100, maximum: 600_000 }),
 });

@@ -8,6 +8,7 @@ import { PaymentConsumer } from './consumer.ts';
 import { breakerValue, createWorkerMetrics } from './metrics.ts';
 import { createProviderClient } from './provider-client.ts';
 import { createProviderPolicy } from './provider-policy.ts';
+import { writePrometheusTarget } from './prometheus-target.ts';
 import { replayDeadLetters } from './replay.ts';
 import { buildServer } from './server.ts';
 import { statusRecorder } from './status.ts';
@@ -73,11 +74,13 @@ const app = buildServer(config, {
 });
 
 let closing = false;
+let removeTarget: (() => Promise<void>) | undefined;
 async function shutdown(signal: string): Promise<void> {
   if (closing) return;
   closing = true;
   logger.info({ signal }, 'draining: no new messages, finishing the ones in hand');
   app.markDraining();
+  await removeTarget?.();
   await consumer.stop(config.SHUTDOWN_TIMEOUT_MS);
   await app.close();
   await publisher.close();
@@ -100,4 +103,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 await consumer.start();
 const address = await app.listen({ port: config.PORT, host: config.HOST });
+if (config.PROMETHEUS_TARGETS_DIR !== undefined) {
+  removeTarget = await writePrometheusTarget(config.PROMETHEUS_TARGETS_DIR, 'payment-worker', config.METRICS_ADVERTISE_ADDRESS ?? `127.0.0.1:${config.PORT}`);
+}
 logger.info({ address, prefetch: config.PREFETCH, concurrency: config.CONCURRENCY, batch: config.BATCH_SIZE }, 'payment worker running');
