@@ -106,7 +106,8 @@ export class Informer<T extends HasMeta> {
         if (outcome === 'aborted') return;
         failures = 0;
         if (outcome === 'idle') {
-          this.#o.log.warn({ path: this.#o.path, resourceVersion: this.#resourceVersion }, 'watch went quiet; restarting it from the last resourceVersion');
+          // Normal for a kind nobody changes; a dead connection looks the same, hence the restart.
+          this.#o.log.debug({ path: this.#o.path, resourceVersion: this.#resourceVersion }, 'watch went quiet; restarting it from the last resourceVersion');
         }
         this.#o.onRestart?.(gone ? 'gone' : outcome);
       } catch (err) {

@@ -60,11 +60,11 @@ export class KubeClient {
     return url;
   }
 
-  async #send(method: string, url: URL, init: RequestInit): Promise<IncomingMessage> {
+  async #send(method: string, url: URL, init: RequestInit, verb = method): Promise<IncomingMessage> {
     const agent = this.#agent;
     const headers = this.#headers();
     const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
-    this.#count(method);
+    this.#count(verb);
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
         url,
@@ -139,7 +139,7 @@ export class KubeClient {
    */
   async watch<T>(path: string, query: RequestInit['query'], onEvent: (event: WatchEvent<T>) => void, options: { signal: AbortSignal; idleMs: number }): Promise<'ended' | 'idle' | 'aborted'> {
     const url = this.#url(path, { ...query, watch: true, allowWatchBookmarks: true });
-    const res = await this.#send('GET', url, { timeoutMs: 0 });
+    const res = await this.#send('GET', url, { timeoutMs: 0 }, 'WATCH');
     const status = res.statusCode ?? 0;
     this.onRequest?.('WATCH', status);
     if (status >= 400) {
