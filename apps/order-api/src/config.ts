@@ -24,6 +24,8 @@ export const ConfigSchema = Type.Object({
   RELAY_POLL_INTERVAL_MS: env.int({ default: 500, minimum: 10, maximum: 60_000 }),
   /** Longest wait between attempts while RabbitMQ is down. */
   RELAY_MAX_BACKOFF_MS: env.int({ default: 5_000, minimum: 10, maximum: 300_000 }),
+  /** Published outbox rows are kept this long (for audits and replays), then deleted. */
+  OUTBOX_RETENTION_HOURS: env.number({ default: 24, minimum: 0, maximum: 24 * 365 }),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 20_000, minimum: 100, maximum: 600_000 }),
   /** When set (local runs), a file_sd target for this instance's /metrics is written there. */
   PROMETHEUS_TARGETS_DIR: env.optional(env.string({ minLength: 1 })),

@@ -8,6 +8,7 @@ import { OrderWriter } from './intake/order-writer.ts';
 import { createOrderApiMetrics } from './metrics.ts';
 import { writePrometheusTarget } from './prometheus-target.ts';
 import { OutboxListener } from './relay/outbox-listener.ts';
+import { OutboxPruner } from './relay/outbox-pruner.ts';
 import { OutboxRelay } from './relay/outbox-relay.ts';
 import { buildServer } from './server.ts';
 import { shutdown, type RunningParts } from './shutdown.ts';
@@ -61,6 +62,7 @@ const writer = new OrderWriter(pool, {
   },
   onCommitted: () => relay?.wake(),
 });
+const pruner = relay === undefined ? undefined : new OutboxPruner({ pool, logger, retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000 });
 const listener = relay === undefined ? undefined : new OutboxListener(config.DATABASE_URL, logger, () => relay.wake());
 await listener?.start();
 
@@ -74,12 +76,13 @@ const app = await buildServer(config, {
   readinessChecks: [{ name: 'postgres', check: () => ping(pool) }],
 });
 relay?.start();
+pruner?.start();
 await app.listen({ port: config.PORT, host: config.HOST });
 
 const address = config.METRICS_ADVERTISE_ADDRESS ?? `127.0.0.1:${config.PORT}`;
 const removeTarget = config.PROMETHEUS_TARGETS_DIR === undefined ? undefined : await writePrometheusTarget(config.PROMETHEUS_TARGETS_DIR, 'order-api', address);
 
-const parts: RunningParts = { app, writer, publisher, connection, pool, logger, ...(relay && { relay }), ...(listener && { listener }), ...(removeTarget && { removeTarget }) };
+const parts: RunningParts = { app, writer, publisher, connection, pool, logger, ...(relay && { relay }), ...(listener && { listener }), ...(pruner && { pruner }), ...(removeTarget && { removeTarget }) };
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

@@ -4,6 +4,7 @@ import type { AmqpConnection, ConfirmPublisher } from '@orderflow/messaging';
 import type { Pool } from '@orderflow/pg';
 import type { OrderWriter } from './intake/order-writer.ts';
 import type { OutboxListener } from './relay/outbox-listener.ts';
+import type { OutboxPruner } from './relay/outbox-pruner.ts';
 import type { OutboxRelay } from './relay/outbox-relay.ts';
 
 /** Everything a running order-api holds. */
@@ -12,6 +13,7 @@ export interface RunningParts {
   writer: OrderWriter;
   relay?: OutboxRelay;
   listener?: OutboxListener;
+  pruner?: OutboxPruner;
   publisher: ConfirmPublisher;
   connection: AmqpConnection;
   pool: Pool;
@@ -33,6 +35,7 @@ export async function shutdown(parts: RunningParts, timeoutMs: number): Promise<
   await parts.app.close();
   await parts.writer.drain();
   await parts.listener?.stop();
+  await parts.pruner?.stop();
   await parts.relay?.stop({ drainMs: Math.max(0, deadline - Date.now()) });
   await parts.publisher.close();
   await parts.connection.close().catch(() => undefined);
