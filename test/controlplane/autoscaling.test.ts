@@ -5,7 +5,7 @@ import { adminKubeConfig, testNamespace } from './kube.ts';
 import { pendingDeployment } from './workload.ts';
 
 describe('HorizontalPodAutoscaler controller', () => {
-  it('reconciles an HPA and reports why it cannot scale without metrics', { timeout: 120_000 }, async () => {
+  it('reconciles an HPA and reports why it cannot scale without metrics', { timeout: 240_000 }, async () => {
     const kc = adminKubeConfig();
     const namespace = await testNamespace(kc, 'hpa');
     await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({ namespace, body: pendingDeployment('worker', 1) });
@@ -29,7 +29,7 @@ describe('HorizontalPodAutoscaler controller', () => {
       const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'worker', namespace });
       const found = hpa.status?.conditions ?? [];
       return found.some((c) => c.type === 'ScalingActive') && found;
-    }, { timeoutMs: 90_000, intervalMs: 500, what: 'HPA worker conditions' });
+    }, { timeoutMs: 180_000, intervalMs: 500, what: 'HPA worker conditions' });
     expect(conditions.find((c) => c.type === 'AbleToScale')?.status).toBe('True');
     expect(conditions.find((c) => c.type === 'ScalingActive')).toMatchObject({ status: 'False', reason: 'FailedGetResourceMetric' });
   });

@@ -42,7 +42,7 @@ function widgetCrd(kind: string): V1CustomResourceDefinition {
 }
 
 describe('CustomResourceDefinitions', () => {
-  it('installs, validates objects against its schema, and serves valid ones', { timeout: 120_000 }, async () => {
+  it('installs, validates objects against its schema, and serves valid ones', { timeout: 240_000 }, async () => {
     const kind = `Widget${uniqueName('x').slice(2)}`;
     const crd = widgetCrd(kind);
     const plural = crd.spec.names.plural;
@@ -56,7 +56,7 @@ describe('CustomResourceDefinitions', () => {
     await waitFor(async () => {
       const current = await extensions.readCustomResourceDefinition({ name: crd.metadata!.name! });
       return current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-    }, { timeoutMs: 60_000, what: `CRD ${crd.metadata!.name} Established` });
+    }, { timeoutMs: 120_000, what: `CRD ${crd.metadata!.name} Established` });
 
     const objects = kc.makeApiClient(CustomObjectsApi);
     const create = (name: string, spec: Record<string, unknown>) => objects.createNamespacedCustomObject({

@@ -5,7 +5,7 @@ import { adminKubeConfig, testNamespace } from './kube.ts';
 import { pendingDeployment } from './workload.ts';
 
 describe('Deployment and ReplicaSet controllers', () => {
-  it('turns a Deployment into a ReplicaSet and Pending Pods', { timeout: 120_000 }, async () => {
+  it('turns a Deployment into a ReplicaSet and Pending Pods', { timeout: 240_000 }, async () => {
     const kc = adminKubeConfig();
     const namespace = await testNamespace(kc, 'deploy');
     const apps = kc.makeApiClient(AppsV1Api);
@@ -15,14 +15,14 @@ describe('Deployment and ReplicaSet controllers', () => {
     const replicaSet = await waitFor(async () => {
       const list = await apps.listNamespacedReplicaSet({ namespace, labelSelector: 'app=orders' });
       return list.items.find((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === deployment.metadata?.uid));
-    }, { timeoutMs: 60_000, what: 'the ReplicaSet of Deployment orders' });
+    }, { timeoutMs: 120_000, what: 'the ReplicaSet of Deployment orders' });
     expect(replicaSet.spec?.replicas).toBe(3);
     expect(replicaSet.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Deployment', name: 'orders', controller: true });
 
     const pods = await waitFor(async () => {
       const list = await core.listNamespacedPod({ namespace, labelSelector: 'app=orders' });
       return list.items.length === 3 && list.items;
-    }, { timeoutMs: 60_000, what: '3 Pods of ReplicaSet ' + replicaSet.metadata?.name });
+    }, { timeoutMs: 120_000, what: '3 Pods of ReplicaSet ' + replicaSet.metadata?.name });
     for (const pod of pods) {
       expect(pod.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'ReplicaSet', name: replicaSet.metadata?.name, controller: true });
       expect(pod.status?.phase).toBe('Pending');
@@ -32,7 +32,7 @@ describe('Deployment and ReplicaSet controllers', () => {
     const status = await waitFor(async () => {
       const current = await apps.readNamespacedDeployment({ name: 'orders', namespace });
       return current.status?.replicas === 3 && current.status;
-    }, { timeoutMs: 60_000, what: 'Deployment orders status' });
+    }, { timeoutMs: 120_000, what: 'Deployment orders status' });
     expect(status.readyReplicas ?? 0).toBe(0);
   });
 });

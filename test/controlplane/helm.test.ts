@@ -15,7 +15,7 @@ describe('helm', () => {
     expect(stdout).toMatch(/^v3\.\d+\.\d+ archive$/);
   });
 
-  it('installs and uninstalls a chart', { timeout: 180_000 }, async () => {
+  it('installs and uninstalls a chart', { timeout: 240_000 }, async () => {
     const kc = adminKubeConfig();
     const core = kc.makeApiClient(CoreV1Api);
     const namespace = uniqueName('test-helm');
@@ -33,8 +33,8 @@ describe('helm', () => {
     expect(JSON.parse(stdout)).toMatchObject([{ name: release, namespace, status: 'deployed', chart: 'tiny-chart-0.1.0' }]);
 
     await helm('uninstall', release, '--namespace', namespace, '--wait', '--timeout', '90s');
-    await waitFor(() => isGone(() => core.readNamespacedConfigMap({ name: `${release}-settings`, namespace })), { timeoutMs: 60_000, what: 'chart ConfigMap removed' });
-    await waitFor(() => isGone(() => core.readNamespacedService({ name: release, namespace })), { timeoutMs: 60_000, what: 'chart Service removed' });
+    await waitFor(() => isGone(() => core.readNamespacedConfigMap({ name: `${release}-settings`, namespace })), { timeoutMs: 120_000, what: 'chart ConfigMap removed' });
+    await waitFor(() => isGone(() => core.readNamespacedService({ name: release, namespace })), { timeoutMs: 120_000, what: 'chart Service removed' });
     const after = await helm('list', '--namespace', namespace, '--all', '--output', 'json');
     expect(JSON.parse(after.stdout)).toEqual([]);
   });
