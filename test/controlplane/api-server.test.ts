@@ -12,13 +12,14 @@ function anonymousGet(url: string, ca: string): Promise<number> {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} in 10 s`)));
     req.on('error', reject);
     req.end();
   });
 }
 
 describe('kube-apiserver', () => {
-  it('reports the release it was built from', { timeout: 30_000 }, async () => {
+  it('reports the release it was built from', { timeout: 60_000 }, async () => {
     const version = await adminKubeConfig().makeApiClient(VersionApi).getCode();
     const expected = stackSetting('ORDERFLOW_K8S_VERSION');
     expect(version.gitVersion).toBe(expected);
@@ -30,14 +31,14 @@ describe('kube-apiserver', () => {
     expect(both.serverVersion.gitVersion).toBe(expected);
   });
 
-  it('refuses requests without credentials', { timeout: 30_000 }, async () => {
+  it('refuses requests without credentials', { timeout: 60_000 }, async () => {
     const cluster = adminKubeConfig().getCurrentCluster()!;
     const ca = Buffer.from(cluster.caData!, 'base64').toString('utf8');
     expect(await anonymousGet(`${cluster.server}/api/v1/namespaces`, ca)).toBe(401);
     expect(await anonymousGet(`${cluster.server}/readyz`, ca)).toBe(401);
   });
 
-  it('authorizes with RBAC', { timeout: 30_000 }, async () => {
+  it('authorizes with RBAC', { timeout: 60_000 }, async () => {
     const denied = await failure(kubectl('get', 'secrets', '--namespace', 'kube-system', '--as', 'orderflow-nobody'));
     expect(denied.code).not.toBe(0);
     expect(denied.stderr).toContain('secrets is forbidden: User "orderflow-nobody" cannot list resource "secrets" in API group "" in the namespace "kube-system"');

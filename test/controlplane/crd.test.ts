@@ -65,7 +65,7 @@ describe('CustomResourceDefinitions', () => {
     });
 
     // The CRD may be Established a moment before every API server handler serves it.
-    const valid = await waitFor(() => create('valid', { partitions: 6, mode: 'fifo' }), { timeoutMs: 30_000, what: `${kind} served` });
+    const valid = await waitFor(() => create('valid', { partitions: 6, mode: 'fifo' }), { timeoutMs: 60_000, what: `${kind} served` });
     expect(valid).toMatchObject({ kind, spec: { partitions: 6, mode: 'fifo' } });
 
     const refused = await apiFailure(() => create('invalid', { partitions: 0, mode: 'random' }));

@@ -10,7 +10,7 @@ const chart = fileURLToPath(new URL('./fixtures/tiny-chart', import.meta.url));
 describe('helm', () => {
   const release = 'tiny';
 
-  it('reports the version it was built as', { timeout: 30_000 }, async () => {
+  it('reports the version it was built as', { timeout: 60_000 }, async () => {
     const { stdout } = await helm('version', '--template', '{{.Version}} {{.GitTreeState}}');
     expect(stdout).toMatch(/^v3\.\d+\.\d+ archive$/);
   });

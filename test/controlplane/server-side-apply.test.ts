@@ -3,7 +3,7 @@ import { KubernetesObjectApi, PatchStrategy, type V1ConfigMap } from '@kubernete
 import { adminKubeConfig, apiFailure, testNamespace } from './kube.ts';
 
 describe('server-side apply', () => {
-  it('tracks field managers and reports a conflict unless forced', { timeout: 60_000 }, async () => {
+  it('tracks field managers and reports a conflict unless forced', { timeout: 120_000 }, async () => {
     const kc = adminKubeConfig();
     const namespace = await testNamespace(kc, 'ssa');
     const objects = KubernetesObjectApi.makeApiClient(kc);
