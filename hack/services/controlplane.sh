@@ -10,8 +10,9 @@ CP_ETCD_PORT=2379
 CP_ETCD_PEER_PORT=2380
 CP_ETCD_METRICS_PORT=2381
 CP_KCM_PORT=10257
-CP_SERVICE_CIDR=10.0.0.0/24
-CP_SERVICE_IP=10.0.0.1
+# kubeadm's default: a /24 ran out of Service IPs under a benchmark.
+CP_SERVICE_CIDR=10.96.0.0/12
+CP_SERVICE_IP=10.96.0.1
 CP_SERVER="https://127.0.0.1:$CP_APISERVER_PORT"
 # Controllers a cluster without nodes can usefully run: workloads, autoscaling, garbage
 # collection, and what namespaces, service accounts, RBAC aggregation and finalizers need.
@@ -221,12 +222,28 @@ cp_start_controller_manager() {
   cp_proc wait_until controller-manager 60 cp_kcm_healthy
 }
 
+# The API server creates the default ServiceCIDR from its flag once and never changes it. A
+# stack whose etcd predates the current range gets the range as a second ServiceCIDR.
+cp_ensure_service_cidr() {
+  local current
+  current="$("$CP_BIN/kubectl" --kubeconfig "$CP_KUBECONFIG" get servicecidr kubernetes -o 'jsonpath={.spec.cidrs[0]}' 2>/dev/null)" || return 0
+  [[ -z $current || $current == "$CP_SERVICE_CIDR" ]] && return 0
+  log "controlplane: default ServiceCIDR is $current (an older stack); adding $CP_SERVICE_CIDR beside it"
+  "$CP_BIN/kubectl" --kubeconfig "$CP_KUBECONFIG" apply -f - >/dev/null <<EOF
+apiVersion: networking.k8s.io/v1
+kind: ServiceCIDR
+metadata: { name: orderflow-local }
+spec: { cidrs: ["$CP_SERVICE_CIDR"] }
+EOF
+}
+
 controlplane_start() {
   cp_binaries_current || controlplane_install
   cp_ensure_pki
   cp_kubeconfig "$CP_KUBECONFIG" admin
   cp_start_etcd
   cp_start_apiserver
+  cp_ensure_service_cidr
   cp_start_controller_manager
 }
 
