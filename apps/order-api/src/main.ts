@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@orderflow/logging';
 import { AmqpConnection, ConfirmPublisher, declareOrderTopology } from '@orderflow/messaging';
+import { writePrometheusTarget } from '@orderflow/http';
 import { createPool, migrate, ping } from '@orderflow/pg';
 import { createMetricsRegistry } from '@orderflow/telemetry';
 import { readConfig } from './config.ts';
 import { OrderWriter } from './intake/order-writer.ts';
 import { createOrderApiMetrics } from './metrics.ts';
-import { writePrometheusTarget } from './prometheus-target.ts';
 import { OutboxListener } from './relay/outbox-listener.ts';
 import { OutboxPruner } from './relay/outbox-pruner.ts';
 import { OutboxRelay } from './relay/outbox-relay.ts';

@@ -99,6 +99,17 @@ describe('order topology on RabbitMQ', () => {
     expect(counts).toEqual({ errors: 2, asia: 2 });
   });
 
+  it('declares the payment retry delay queues only for the service that passes their delays', async () => {
+    const ch = await connection.createChannel();
+    ch.on('error', () => undefined); // a failed checkQueue closes the channel
+    await expect(ch.checkQueue(QUEUES.paymentsRetry(1))).rejects.toThrow(/NOT_FOUND/);
+    const ch2 = await connection.createChannel();
+    await declareOrderTopology(ch2, { paymentRetryDelaysMs: [1_000, 5_000] });
+    expect((await ch2.checkQueue(QUEUES.paymentsRetry(2))).queue).toBe('payments.retry.2');
+    await declareOrderTopology(ch2); // order-api's declaration leaves them as they are
+    await ch2.close();
+  });
+
   it('a publish to a missing exchange fails the batch with a retriable coded error', async () => {
     const batch = [{ ...orderCreated('eu', 'normal'), exchange: 'no-such-exchange' }];
     await expect(publisher.publishBatch(batch)).rejects.toMatchObject({ code: 'MESSAGING_ERR_CHANNEL_CLOSED', retriable: true });

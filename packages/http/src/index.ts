@@ -4,3 +4,4 @@ export { healthRoutes } from './health.ts';
 export type { HealthOptions, ReadinessCheck } from './health.ts';
 export { metricsRoutes } from './metrics.ts';
 export type { HttpMetricsOptions } from './metrics.ts';
+export { writePrometheusTarget } from './prometheus-target.ts';

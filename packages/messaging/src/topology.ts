@@ -4,11 +4,16 @@ import { REGIONS } from './schemas.ts';
 
 /** Options for {@link declareOrderTopology}. */
 export interface OrderTopologyOptions {
-  /** Delays of the payment retry queues, one queue per attempt (default 1 s, 5 s, 25 s). */
+  /**
+   * Delays of the payment retry queues `payments.retry.<n>`, one queue per attempt. Only the
+   * service that owns the retry schedule (payment-worker) passes them: TTLs are queue arguments
+   * RabbitMQ cannot change in place, so two services declaring different values would collide
+   * with PRECONDITION_FAILED. Without this option the retry queues are left alone.
+   */
   paymentRetryDelaysMs?: readonly number[];
 }
 
-/** The default delays of `payments.retry.<n>`. */
+/** Suggested delays of `payments.retry.<n>` (1 s, 5 s, 25 s). */
 export const DEFAULT_PAYMENT_RETRY_DELAYS_MS: readonly number[] = [1_000, 5_000, 25_000];
 
 /**
@@ -41,8 +46,7 @@ export async function declareOrderTopology(channel: Channel, options: OrderTopol
 
   // Retry delay queues: a message waits out the TTL, then dead-letters straight back to the
   // payments queue through the default exchange (not via `orders`, which would fan it out again).
-  const delays = options.paymentRetryDelaysMs ?? DEFAULT_PAYMENT_RETRY_DELAYS_MS;
-  for (const [i, delay] of delays.entries()) {
+  for (const [i, delay] of (options.paymentRetryDelaysMs ?? []).entries()) {
     const name = QUEUES.paymentsRetry(i + 1);
     await channel.assertQueue(name, {
       durable: true,

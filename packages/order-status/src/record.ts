@@ -47,7 +47,8 @@ interface Current {
  * and writes one `order.status_changed` outbox row per real change — the single interface
  * through which status events leave the service. A change to `payment_failed` also writes a
  * `log.<region>.error` row for the logs topic exchange. Repeats are no-ops (`unchanged`),
- * moves out of a final status are refused (`invalid`) without failing the others. Several
+ * moves out of a final status are refused (`invalid`) without failing the others. Two
+ * statements per call whatever the batch size: the locking select and one combined write. Several
  * changes to one order in a batch apply in input order.
  */
 export async function recordStatusChanges(client: pg.ClientBase, changes: readonly StatusChange[]): Promise<StatusChangeResult[]> {
@@ -106,31 +107,39 @@ export async function recordStatusChanges(client: pg.ClientBase, changes: readon
   }
 
   if (history.length > 0) {
-    const changed = [...current.values()].filter((o) => history.some((h) => h.orderId === o.id));
+    const changedIds = new Set(history.map((h) => h.orderId));
+    const changed = [...current.values()].filter((o) => changedIds.has(o.id));
+    // One round trip for every write of the batch; the notification is delivered at commit.
     await client.query(
-      `update orders o set status = c.status, version = c.version, updated_at = now()
-         from unnest($1::uuid[], $2::text[], $3::int[]) as c(id, status, version)
-        where o.id = c.id`,
-      [changed.map((o) => o.id), changed.map((o) => o.status), changed.map((o) => o.version)],
-    );
-    await client.query(
-      `insert into order_status_history (order_id, status, reason)
-       select * from unnest($1::uuid[], $2::text[], $3::text[])`,
-      [history.map((h) => h.orderId), history.map((h) => h.status), history.map((h) => h.reason)],
-    );
-    await client.query(
-      `insert into outbox (aggregate_id, exchange, routing_key, event_type, payload, headers)
-       select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+      `with changed as (
+         select * from unnest($1::uuid[], $2::text[], $3::int[]) as c(id, status, version)
+       ), updated as (
+         update orders o set status = c.status, version = c.version, updated_at = now()
+           from changed c where o.id = c.id
+       ), history as (
+         insert into order_status_history (order_id, status, reason)
+         select * from unnest($4::uuid[], $5::text[], $6::text[])
+       ), events as (
+         insert into outbox (aggregate_id, exchange, routing_key, event_type, payload, headers)
+         select * from unnest($7::uuid[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::jsonb[])
+       )
+       select pg_notify($13, '')`,
       [
+        changed.map((o) => o.id),
+        changed.map((o) => o.status),
+        changed.map((o) => o.version),
+        history.map((h) => h.orderId),
+        history.map((h) => h.status),
+        history.map((h) => h.reason),
         outbox.map((r) => r.id),
         outbox.map((r) => r.exchange),
         outbox.map((r) => r.routingKey),
         outbox.map((r) => r.eventType),
         outbox.map((r) => JSON.stringify(r.payload)),
         outbox.map((r) => JSON.stringify(r.headers)),
+        OUTBOX_NOTIFY_CHANNEL,
       ],
     );
-    await client.query(`select pg_notify($1, '')`, [OUTBOX_NOTIFY_CHANNEL]);
   }
   return results;
 }
