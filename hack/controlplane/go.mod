@@ -1,5 +1,6 @@
-// Builds the Kubernetes control plane (kube-apiserver, kube-controller-manager, kubectl)
-// of one pinned release for the local stack. See build.sh and docs/local-control-plane.md.
+// Builds the Kubernetes control plane of one pinned release for the local stack:
+// kube-apiserver, kube-controller-manager, kubectl, and the etcd that release uses.
+// See build.sh and docs/local-control-plane.md.
 module orderflow.dev/hack/controlplane
 
 go 1.26.0
