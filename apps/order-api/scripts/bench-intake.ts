@@ -85,6 +85,14 @@ const child = spawn(process.execPath, ['src/main.ts'], {
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+pool.on('error', () => undefined); // dropping the database ends its idle connection
+// Interrupted runs still remove their database and vhost.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    child.kill('SIGTERM');
+    void Promise.allSettled([db.drop(), vhost.drop()]).then(() => process.exit(130));
+  });
+}
 try {
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { what: 'order-api ready', timeoutMs: 60_000 });
   await load(port, 1_000); // warm-up: JIT, pool connections

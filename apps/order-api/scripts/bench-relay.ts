@@ -21,6 +21,10 @@ const db = await createDatabase('bench_relay');
 const vhost = await createVhost('bench-relay');
 const pool = createPool(db.url, { max: 4 });
 const connection = await AmqpConnection.open(vhost.url, { name: 'bench-relay' });
+// Interrupted runs still remove their database and vhost.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void Promise.allSettled([db.drop(), vhost.drop()]).then(() => process.exit(130)));
+}
 try {
   await migrate(pool, { dir: fileURLToPath(new URL('../migrations', import.meta.url)), table: 'order_api_migrations' });
   const ch = await connection.createChannel();
