@@ -8,9 +8,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { waitFor } from '@orderflow/testkit';
-import { createDatabase } from '../test/support/postgres.ts';
-import { createVhost } from '../test/support/rabbitmq.ts';
+import { createTestDatabase, createTestVhost, waitFor } from '@orderflow/testkit';
 
 const ORDERS = Number(process.env.ORDERS ?? 20_000);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
@@ -76,8 +74,8 @@ async function load(port: number, amount: number): Promise<LoadResult> {
 
 const pct = (sorted: number[], p: number): string => (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN).toFixed(1);
 
-const db = await createDatabase('bench_intake');
-const vhost = await createVhost('bench-intake');
+const db = await createTestDatabase('bench_intake');
+const vhost = await createTestVhost('bench-intake');
 const port = await freePort();
 const child = spawn(process.execPath, ['src/main.ts'], {
   cwd: appDir,

@@ -6,19 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { AmqpConnection, ConfirmPublisher, QUEUES, declareOrderTopology } from '@orderflow/messaging';
 import { createPool, migrate } from '@orderflow/pg';
 import { createMetricsRegistry } from '@orderflow/telemetry';
-import { waitFor } from '@orderflow/testkit';
+import { createTestDatabase, createTestVhost, waitFor } from '@orderflow/testkit';
 import { createOrderApiMetrics } from '../src/metrics.ts';
 import { OutboxRelay } from '../src/relay/outbox-relay.ts';
 import { testLogger } from '../test/support/harness.ts';
-import { createDatabase } from '../test/support/postgres.ts';
-import { createVhost } from '../test/support/rabbitmq.ts';
 
 const BACKLOG = Number(process.env.BACKLOG ?? 20_000);
 const BATCH = Number(process.env.BATCH ?? 1_000);
 const WINDOW = Number(process.env.WINDOW ?? 500);
 
-const db = await createDatabase('bench_relay');
-const vhost = await createVhost('bench-relay');
+const db = await createTestDatabase('bench_relay');
+const vhost = await createTestVhost('bench-relay');
 const pool = createPool(db.url, { max: 4 });
 const connection = await AmqpConnection.open(vhost.url, { name: 'bench-relay' });
 // Interrupted runs still remove their database and vhost.

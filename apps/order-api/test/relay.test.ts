@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel } from 'amqplib';
-import { stackSetting, waitFor } from '@orderflow/testkit';
+import { type TestVhost, createTestVhost, stackSetting, waitFor } from '@orderflow/testkit';
 import { AmqpConnection, ConfirmPublisher, QUEUES, declareOrderTopology } from '@orderflow/messaging';
 import { recordStatusChanges } from '@orderflow/order-status';
 import { withTransaction } from '@orderflow/pg';
 import { OutboxRelay } from '../src/relay/outbox-relay.ts';
 import { bodyOf, takeMessages } from './support/broker.ts';
 import { createHarness, orderBody, testLogger, type Harness } from './support/harness.ts';
-import { createVhost, type TestVhost } from './support/rabbitmq.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
 
 // The outbox relay against the real PostgreSQL and RabbitMQ, with a proxy in between that the
@@ -31,7 +30,7 @@ describe('outbox relay', () => {
 
   beforeAll(async () => {
     h = await createHarness({ onCommitted: () => relay?.wake() });
-    vhost = await createVhost('relay');
+    vhost = await createTestVhost('relay');
     const broker = new URL(stackSetting('RABBITMQ_URL'));
     proxy = new TcpProxy({ host: broker.hostname, port: Number(broker.port || 5672) });
     await proxy.open();

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
-import { waitFor } from '@orderflow/testkit';
+import { type TestVhost, createTestVhost, waitFor } from '@orderflow/testkit';
 import { AmqpConnection, ConfirmPublisher, QUEUES, declareOrderTopology } from '@orderflow/messaging';
 import { OutboxListener } from '../src/relay/outbox-listener.ts';
 import { OutboxRelay } from '../src/relay/outbox-relay.ts';
 import { shutdown } from '../src/shutdown.ts';
 import { createHarness, orderBody, testLogger, type Harness } from './support/harness.ts';
-import { createVhost, type TestVhost } from './support/rabbitmq.ts';
 
 // SIGTERM's drain (main.ts calls the same shutdown()): requests in flight when it starts are
 // answered and committed, and the outbox is published before connections close.
@@ -16,7 +15,7 @@ describe('graceful shutdown', () => {
 
   beforeAll(async () => {
     h = await createHarness();
-    vhost = await createVhost('shutdown');
+    vhost = await createTestVhost('shutdown');
   });
   afterAll(async () => {
     await h?.close();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '@orderflow/testkit';
+import { type TestVhost, createTestVhost, waitFor } from '@orderflow/testkit';
 import {
   AmqpConnection,
   ConfirmPublisher,
@@ -10,7 +10,6 @@ import {
   declareOrderTopology,
   logRoutingKey,
 } from '@orderflow/messaging';
-import { createVhost, type TestVhost } from './support/rabbitmq.ts';
 
 // Every exchange type of the order topology, exercised on the real broker in a fresh vhost.
 describe('order topology on RabbitMQ', () => {
@@ -19,7 +18,7 @@ describe('order topology on RabbitMQ', () => {
   let publisher: ConfirmPublisher;
 
   beforeAll(async () => {
-    vhost = await createVhost('topology');
+    vhost = await createTestVhost('topology');
     connection = await AmqpConnection.open(vhost.url, { name: 'topology-test' });
     const ch = await connection.createChannel();
     await declareOrderTopology(ch);

@@ -3,7 +3,7 @@ import { createMetricsRegistry } from '@orderflow/telemetry';
 import { loadProviderConfig } from './config.ts';
 import { Faults } from './faults.ts';
 import { ChargeLedger } from './ledger.ts';
-import { writePrometheusTarget } from './prometheus-target.ts';
+import { writePrometheusTarget } from '@orderflow/http';
 import { buildServer } from './server.ts';
 
 const config = loadProviderConfig();

@@ -8,7 +8,7 @@ import { PaymentConsumer } from './consumer.ts';
 import { breakerValue, createWorkerMetrics } from './metrics.ts';
 import { createProviderClient } from './provider-client.ts';
 import { createProviderPolicy } from './provider-policy.ts';
-import { writePrometheusTarget } from './prometheus-target.ts';
+import { writePrometheusTarget } from '@orderflow/http';
 import { replayDeadLetters } from './replay.ts';
 import { buildServer } from './server.ts';
 import { statusRecorder } from './status.ts';

@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import { OrderWriter } from '../../src/intake/order-writer.ts';
 import { createOrderApiMetrics, type OrderApiMetrics } from '../../src/metrics.ts';
 import { buildServer } from '../../src/server.ts';
-import { createDatabase, type TestDatabase } from './postgres.ts';
+import { createTestDatabase, type TestDatabase } from '@orderflow/testkit';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 
@@ -32,7 +32,7 @@ export interface Harness {
 
 /** order-api's server on a fresh, migrated database; `onCommitted` is how a relay gets woken. */
 export async function createHarness(options: { bodyLimit?: number; onCommitted?: () => void } = {}): Promise<Harness> {
-  const db = await createDatabase();
+  const db = await createTestDatabase('order_api_test');
   const pool = createPool(db.url, { max: 8 });
   await migrate(pool, { dir: MIGRATIONS_DIR, table: 'order_api_migrations' });
   const registry = createMetricsRegistry({ defaultMetrics: false });

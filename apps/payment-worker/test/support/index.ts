@@ -3,5 +3,6 @@
 export { ADMIN_TOKEN, cpuSecondsOf, freePort, ledger, metricValue, peakRssOf, setFaults, startApp } from './apps.ts';
 export type { AppName, Ledger, RunningApp } from './apps.ts';
 export { insertOrders, makeOrders, publishOrders, statusCounts } from './orders.ts';
-export { createDatabase, createVhost, management } from './stack.ts';
-export type { PeekedMessage, TestDatabase, TestVhost } from './stack.ts';
+export { createDatabase, createVhost } from './stack.ts';
+export type { TestDatabase } from './stack.ts';
+export type { PeekedMessage, TestVhost } from '@orderflow/testkit';
