@@ -22,7 +22,7 @@ export const OperatorConfigSchema = Type.Object({
   /** Comma-separated host:port list. */
   KAFKA_BROKERS: env.optional(env.string({ minLength: 1 })),
   /** Keys reconciled at once. */
-  CONCURRENCY: env.int({ default: 8, minimum: 1, maximum: 256 }),
+  CONCURRENCY: env.int({ default: 16, minimum: 1, maximum: 256 }),
   /** Every pipeline is reconciled again this often, which repairs drift on the brokers. */
   RESYNC_MS: env.int({ default: 30_000, minimum: 1_000, maximum: 86_400_000 }),
   /** A watch that sends nothing (bookmarks included) this long is restarted. */

@@ -163,7 +163,9 @@ function consumerWorkloads(p: OrderPipeline, c: ConsumerSpec): KubeObject[] {
     apiVersion: 'v1',
     kind: 'Service',
     metadata,
-    spec: { selector, ports: [{ name: 'http', port: 8080, targetPort: 'http' }] },
+    // Headless: consumers take no traffic; the Service names their pods for scraping and
+    // discovery without spending an address of the (often small) service range.
+    spec: { clusterIP: 'None', selector, ports: [{ name: 'http', port: 8080, targetPort: 'http' }] },
   };
   return [configMap, deployment, service];
 }

@@ -80,12 +80,8 @@ export class Controller {
       onEvent: (type, p, old) => {
         const key = `${p.metadata.namespace}/${p.metadata.name}`;
         if (type === 'DELETED') return;
-        // Our own status writes come back as MODIFIED without a new generation: not work.
-        const changed =
-          old === undefined ||
-          old.metadata.generation !== p.metadata.generation ||
-          old.metadata.deletionTimestamp !== p.metadata.deletionTimestamp ||
-          (old.metadata.finalizers ?? []).join() !== (p.metadata.finalizers ?? []).join();
+        // Our own status and finalizer writes come back as MODIFIED without a new generation: not work.
+        const changed = old === undefined || old.metadata.generation !== p.metadata.generation || old.metadata.deletionTimestamp !== p.metadata.deletionTimestamp;
         if (changed) this.queue.add(key);
       },
     });

@@ -51,6 +51,12 @@ function brokerProblem(err: unknown, reason: string): Problem {
  */
 export class Reconciler {
   readonly #d: ReconcilerDeps;
+  /**
+   * Broker state last applied per pipeline. Reconciles triggered by owned Deployments and HPAs
+   * changing (two or three per new pipeline) reuse it instead of asking the brokers again;
+   * a new generation or the periodic resync applies the topology afresh (and repairs drift).
+   */
+  readonly #applied = new Map<string, { generation: number | undefined; at: number; problems: Problem[]; figures: Pick<OrderPipelineStatus, 'queues' | 'topics'> }>();
 
   constructor(deps: ReconcilerDeps) {
     this.#d = deps;
@@ -58,7 +64,10 @@ export class Reconciler {
 
   async reconcile(key: string): Promise<HandlerResult> {
     const p = this.#d.pipelines.cache.get(key);
-    if (p === undefined) return undefined;
+    if (p === undefined) {
+      this.#applied.delete(key);
+      return undefined;
+    }
     try {
       if (p.metadata.deletionTimestamp !== undefined) return await finalizePipeline(this.#d, p);
       return await this.#reconcileLive(p);
@@ -84,33 +93,48 @@ export class Reconciler {
     let retriable: unknown;
     const figures: Pick<OrderPipelineStatus, 'queues' | 'topics' | 'consumers'> = {};
 
-    if (want.rabbitmq !== undefined) {
-      if (d.rabbit === undefined) topologyProblems.push({ reason: REASON.rabbitmqError, message: 'the pipeline declares RabbitMQ topology but the operator has no RABBITMQ_MANAGEMENT_URL' });
-      else {
-        try {
-          const r = await applyTopology(d.rabbit, want.rabbitmq, { firstApply });
-          events.push(...r.events);
-          topologyProblems.push(...r.problems);
-          figures.queues = r.queues;
-        } catch (err) {
-          topologyProblems.push(brokerProblem(err, REASON.rabbitmqError));
-          if (isRetriable(err)) retriable = err;
+    const key = `${p.metadata.namespace}/${p.metadata.name}`;
+    const cached = this.#applied.get(key);
+    if (cached !== undefined && cached.generation === p.metadata.generation && Date.now() - cached.at < d.options.resyncMs * 0.9) {
+      topologyProblems.push(...cached.problems);
+      Object.assign(figures, cached.figures);
+    } else {
+      // RabbitMQ and Kafka are independent: both appliers run at once.
+      const rabbitPart = async (): Promise<void> => {
+        if (want.rabbitmq !== undefined) {
+          if (d.rabbit === undefined) topologyProblems.push({ reason: REASON.rabbitmqError, message: 'the pipeline declares RabbitMQ topology but the operator has no RABBITMQ_MANAGEMENT_URL' });
+          else {
+            try {
+              const r = await applyTopology(d.rabbit, want.rabbitmq, { firstApply });
+              events.push(...r.events);
+              topologyProblems.push(...r.problems);
+              figures.queues = r.queues;
+            } catch (err) {
+              topologyProblems.push(brokerProblem(err, REASON.rabbitmqError));
+              if (isRetriable(err)) retriable = err;
+            }
+          }
         }
-      }
-    }
-    if (want.kafka.topics.length > 0) {
-      if (d.kafka === undefined) topologyProblems.push({ reason: REASON.kafkaError, message: 'the pipeline declares Kafka topics but the operator has no KAFKA_BROKERS' });
-      else {
-        try {
-          const r = await d.kafka.use(async (admin) => applyTopics(admin, want.kafka.topics, { firstApply }));
-          events.push(...r.events);
-          topologyProblems.push(...r.problems);
-          figures.topics = r.topics;
-        } catch (err) {
-          topologyProblems.push(brokerProblem(err, REASON.kafkaError));
-          if (isRetriable(err)) retriable = err;
+      };
+      const kafkaPart = async (): Promise<void> => {
+        if (want.kafka.topics.length > 0) {
+          if (d.kafka === undefined) topologyProblems.push({ reason: REASON.kafkaError, message: 'the pipeline declares Kafka topics but the operator has no KAFKA_BROKERS' });
+          else {
+            try {
+              const r = await d.kafka.use(async (admin) => applyTopics(admin, want.kafka.topics, { firstApply }));
+              events.push(...r.events);
+              topologyProblems.push(...r.problems);
+              figures.topics = r.topics;
+            } catch (err) {
+              topologyProblems.push(brokerProblem(err, REASON.kafkaError));
+              if (isRetriable(err)) retriable = err;
+            }
+          }
         }
-      }
+      };
+      await Promise.all([rabbitPart(), kafkaPart()]);
+      if (retriable === undefined) this.#applied.set(key, { generation: p.metadata.generation, at: Date.now(), problems: [...topologyProblems], figures: { queues: figures.queues, topics: figures.topics } });
+      else this.#applied.delete(key);
     }
 
     try {

@@ -53,22 +53,32 @@ export async function applyTopology(client: ManagementClient, want: NonNullable<
   const vhost = want.vhost;
   await client.ensureVhost(vhost);
 
-  for (const e of want.exchanges) {
-    const have = await client.getExchange(vhost, e.name);
-    if (have === undefined) {
-      await client.putExchange(vhost, e);
-      created(EVENT.exchangeCreated, `exchange ${e.name} (${e.type})`);
-    } else if (have.type !== e.type || have.durable !== e.durable) {
+  // Independent declarations go out together (RabbitMQ answers each in tens of ms); results
+  // are collected in spec order so events and problems read the same every time.
+  const exchanges = await Promise.all(
+    want.exchanges.map(async (e) => {
+      const have = await client.getExchange(vhost, e.name);
+      if (have === undefined) await client.putExchange(vhost, e);
+      return { e, have };
+    }),
+  );
+  for (const { e, have } of exchanges) {
+    if (have === undefined) created(EVENT.exchangeCreated, `exchange ${e.name} (${e.type})`);
+    else if (have.type !== e.type || have.durable !== e.durable) {
       out.problems.push({ reason: REASON.immutableQueueArguments, message: `exchange ${e.name} is ${have.type}${have.durable ? ', durable' : ''} on the broker; RabbitMQ cannot change it to ${e.type}${e.durable ? ', durable' : ''} in place (delete it to let the operator recreate it)` });
     }
   }
 
-  for (const q of want.queues) {
-    let have = await client.getQueue(vhost, q.name);
+  const queues = await Promise.all(
+    want.queues.map(async (q) => {
+      const have = await client.getQueue(vhost, q.name);
+      if (have === undefined) await client.putQueue(vhost, q.name, q.durable, q.arguments);
+      return { q, have };
+    }),
+  );
+  for (const { q, have } of queues) {
     if (have === undefined) {
-      await client.putQueue(vhost, q.name, q.durable, q.arguments);
       created(EVENT.queueCreated, `queue ${q.name}${q.role === 'main' ? '' : ` (${q.role})`}`);
-      have = { name: q.name, durable: q.durable, arguments: q.arguments, messages: 0, messagesReady: 0, messagesUnacknowledged: 0, consumers: 0 };
     } else {
       const drift = queueArgumentDrift(q, have);
       if (drift.length > 0) {
@@ -77,16 +87,20 @@ export async function applyTopology(client: ManagementClient, want: NonNullable<
         out.events.push({ type: 'Warning', reason: EVENT.immutableQueueArguments, message });
       }
     }
-    out.queues.push({ name: q.name, messages: have.messages, messagesReady: have.messagesReady, messagesUnacknowledged: have.messagesUnacknowledged, consumers: have.consumers });
+    const depth = have ?? { messages: 0, messagesReady: 0, messagesUnacknowledged: 0, consumers: 0 };
+    out.queues.push({ name: q.name, messages: depth.messages, messagesReady: depth.messagesReady, messagesUnacknowledged: depth.messagesUnacknowledged, consumers: depth.consumers });
   }
 
-  for (const b of want.bindings) {
-    const existing = await client.getBindings(vhost, b.exchange, b.queue);
-    const present = existing.some((x) => x.routingKey === b.routingKey && sameArgs(x.arguments, b.arguments));
-    if (!present) {
-      await client.postBinding(vhost, b.exchange, b.queue, b.routingKey, b.arguments);
-      created(EVENT.bindingCreated, `binding ${b.exchange} → ${b.queue} (${b.routingKey === '' ? 'no routing key' : b.routingKey})`);
-    }
+  const bindings = await Promise.all(
+    want.bindings.map(async (b) => {
+      const existing = await client.getBindings(vhost, b.exchange, b.queue);
+      const present = existing.some((x) => x.routingKey === b.routingKey && sameArgs(x.arguments, b.arguments));
+      if (!present) await client.postBinding(vhost, b.exchange, b.queue, b.routingKey, b.arguments);
+      return { b, present };
+    }),
+  );
+  for (const { b, present } of bindings) {
+    if (!present) created(EVENT.bindingCreated, `binding ${b.exchange} → ${b.queue} (${b.routingKey === '' ? 'no routing key' : b.routingKey})`);
   }
   return out;
 }
