@@ -19,6 +19,7 @@ describe('RabbitMQ topology applier (real RabbitMQ)', () => {
       queues: [
         { name: 'payments', ...(ttl === undefined ? {} : { messageTtl: ttl }), bindings: [{ exchange: 'orders', routingKey: 'pay' }], retry: { maxAttempts: 2 }, deadLetter: { enabled: true } },
         { name: 'vip', bindings: [{ exchange: 'priority', arguments: { 'x-match': 'all', priority: 'high' } }] },
+        { name: 'ledger', type: 'quorum' },
       ],
     },
   });
@@ -28,7 +29,7 @@ describe('RabbitMQ topology applier (real RabbitMQ)', () => {
     const want = desired(pipeline(spec())).rabbitmq!;
     const first = await applyTopology(client, want, { firstApply: true });
     expect(first.problems).toEqual([]);
-    expect(first.events.map((e) => e.reason).sort()).toEqual(['BindingCreated', 'BindingCreated', 'ExchangeCreated', 'ExchangeCreated', 'QueueCreated', 'QueueCreated', 'QueueCreated', 'QueueCreated', 'QueueCreated']);
+    expect(first.events.map((e) => e.reason).sort()).toEqual(['BindingCreated', 'BindingCreated', 'ExchangeCreated', 'ExchangeCreated', 'QueueCreated', 'QueueCreated', 'QueueCreated', 'QueueCreated', 'QueueCreated', 'QueueCreated']);
     expect((await client.getQueue(vhost, 'payments.retry.2'))?.arguments).toMatchObject({ 'x-message-ttl': 2000, 'x-dead-letter-routing-key': 'payments' });
     const again = await applyTopology(client, want, { firstApply: false });
     expect(again.events).toEqual([]);
@@ -72,6 +73,9 @@ describe('RabbitMQ topology applier (real RabbitMQ)', () => {
     expect(kept.retained).toEqual(['queue payments (holds messages)']);
     expect(await client.getQueue(vhost, 'payments')).toBeDefined();
     expect(await client.getQueue(vhost, 'vip')).toBeUndefined();
+    // An empty quorum queue is deleted too (RabbitMQ refuses if-empty for quorum queues).
+    expect(kept.deleted).toContain('queue ledger');
+    expect(await client.getQueue(vhost, 'ledger')).toBeUndefined();
     const gone = await deleteTopology(client, want, 'Delete');
     expect(gone.retained).toEqual([]);
     expect(await client.getQueue(vhost, 'payments')).toBeUndefined();

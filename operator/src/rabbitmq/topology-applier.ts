@@ -124,7 +124,16 @@ export interface CleanupResult {
 export async function deleteTopology(client: ManagementClient, want: NonNullable<DesiredState['rabbitmq']>, policy: 'Delete' | 'DeleteIfEmpty'): Promise<CleanupResult> {
   const result: CleanupResult = { deleted: [], retained: [] };
   for (const q of want.queues) {
-    const ok = await client.deleteQueue(want.vhost, q.name, { ifEmpty: policy === 'DeleteIfEmpty' });
+    let ok: boolean;
+    if (policy === 'DeleteIfEmpty' && q.arguments['x-queue-type'] === 'quorum') {
+      // Quorum queues refuse if-empty deletion; their message count (refreshed on the
+      // management stats interval) decides instead.
+      const have = await client.getQueue(want.vhost, q.name);
+      if (have === undefined) continue;
+      ok = have.messages === 0 && (await client.deleteQueue(want.vhost, q.name));
+    } else {
+      ok = await client.deleteQueue(want.vhost, q.name, { ifEmpty: policy === 'DeleteIfEmpty' });
+    }
     if (ok) result.deleted.push(`queue ${q.name}`);
     else result.retained.push(`queue ${q.name} (holds messages)`);
   }
