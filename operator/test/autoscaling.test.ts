@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ const apiServiceName = 'v1beta1.external.metrics.k8s.io';
 const apiServicePath = `/apis/apiregistration.k8s.io/v1/apiservices/${apiServiceName}`;
 let ns = '';
 let operator: OperatorProcess;
+let metricsPort = 0;
+let servingCert = '';
 let admin: kafkajs.Admin;
 
 function tlsFiles(namespace: string): { cert: string; key: string; clientCa: string; dir: string } {
@@ -56,6 +59,8 @@ beforeAll(async () => {
   if (clientCa === undefined) throw new Error('the API server has no requestheader client CA: the aggregation layer is not configured');
   writeFileSync(tls.clientCa, clientCa);
   const port = await freePort();
+  metricsPort = port;
+  servingCert = tls.cert;
   operator = await startOperator(ns, {
     EXTERNAL_METRICS_PORT: String(port),
     EXTERNAL_METRICS_TLS_CERT_FILE: tls.cert,
@@ -116,6 +121,18 @@ describe('lag-driven autoscaling through the HPA', () => {
       labelSelector: 'orderflow.dev/pipeline=scaled,orderflow.dev/consumer=rabbit-worker',
     });
     expect(value?.items[0]?.value).toBe('0');
+    // Only the API server's proxy (a client certificate from the requestheader CA) is served.
+    const direct = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: metricsPort, servername: 'localhost', path: `/apis/external.metrics.k8s.io/v1beta1/namespaces/${ns}/orderflow_consumer_lag?labelSelector=orderflow.dev/pipeline%3Dscaled,orderflow.dev/consumer%3Drabbit-worker`, ca: readFileSync(servingCert) }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(direct.status).toBe(401);
+    expect(JSON.parse(direct.body)).toMatchObject({ kind: 'Status', reason: 'OPERATOR_ERR_METRIC_UNAUTHORIZED' });
     // The HPA controller read the metric: ScalingActive comes from the HPA's own condition.
     const p = await waitForCondition(kube, ns, 'scaled', 'ScalingActive', 'True', undefined, 90_000);
     expect(condition(p, 'ScalingActive')?.reason).toBe('AutoscalerActive');
