@@ -31,7 +31,15 @@ describe('payment worker: killed in the middle of a batch', () => {
     await insertOrders(db.pool, orders);
     await publishOrders(vhost.url, orders);
 
-    await waitFor(async () => ((await statusCounts(db.pool)).paid ?? 0) >= 300, { timeoutMs: 60_000, what: 'the first worker to be mid-stream' });
+    // Kill while charges are made but not yet committed as paid: that is the window in which
+    // a crash could lose a payment or, on redelivery, charge twice.
+    await waitFor(
+      async () => {
+        const paid = (await statusCounts(db.pool)).paid ?? 0;
+        return paid >= 300 && (await ledger(provider.url)).charges > paid;
+      },
+      { timeoutMs: 60_000, intervalMs: 20, what: 'the first worker to be mid-batch (charged, not yet committed)' },
+    );
     await first.kill();
     const paidAtKill = (await statusCounts(db.pool)).paid ?? 0;
     expect(paidAtKill).toBeLessThan(orders.length);

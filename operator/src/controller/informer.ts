@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@orderflow/logging';
-import { KubeRequestFailed } from '../errors.ts';
+import { KubeRequestFailed, KubeUnreachable } from '../errors.ts';
 import type { KubeClient, WatchEvent } from '../kube/kube-client.ts';
 
 interface Listed<T> {
@@ -41,6 +41,16 @@ function keyOf(o: HasMeta): string {
  * resourceVersion seen (bookmarks included); an expired version (410 Gone) re-lists; a watch
  * that goes quiet past `idleMs` is cut by a watchdog and resumed.
  */
+const INITIAL_LIST_ATTEMPTS = 12;
+
+/** Worth another try: throttled, server-side failures, or no answer at all. */
+function transient(err: unknown): boolean {
+  if (KubeUnreachable.is(err)) return true;
+  if (!KubeRequestFailed.is(err)) return false;
+  const status = err.details?.status;
+  return typeof status === 'number' && (status === 429 || status >= 500);
+}
+
 export class Informer<T extends HasMeta> {
   readonly cache = new Map<string, T>();
   #resourceVersion = '';
@@ -62,9 +72,22 @@ export class Informer<T extends HasMeta> {
     return this.#resourceVersion;
   }
 
-  /** Lists, then watches until {@link stop}. Resolves after the first list. */
+  /**
+   * Lists, then watches until {@link stop}. Resolves after the first list. A list the API
+   * server cannot answer yet (429 while a new CRD's storage initialises, 5xx, unreachable) is
+   * retried with backoff for up to `INITIAL_LIST_ATTEMPTS`; anything else fails at once.
+   */
   async start(client: KubeClient): Promise<void> {
-    await this.#list(client);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#list(client);
+        break;
+      } catch (err) {
+        if (this.#abort.signal.aborted || attempt >= INITIAL_LIST_ATTEMPTS || !transient(err)) throw err;
+        this.#o.log.warn({ err, path: this.#o.path, attempt }, 'initial list failed; retrying');
+        await sleep(Math.min(5_000, 100 * 2 ** attempt), undefined, { signal: this.#abort.signal }).catch(() => undefined);
+      }
+    }
     this.#loop = this.#watchLoop(client);
   }
 

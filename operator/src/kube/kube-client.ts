@@ -105,7 +105,7 @@ export class KubeClient {
       }
       const what = `${method} ${url.pathname}`;
       if (status === 409) throw new KubeConflict([`${what}: ${message}`]);
-      throw new KubeRequestFailed([what, status, message]);
+      throw new KubeRequestFailed([what, status, message], { details: { status } });
     }
     return text === '' ? undefined : (JSON.parse(text) as T);
   }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import { BrokerUnavailable, type ConfirmPublisher, type OutgoingMessage } from '@orderflow/messaging';
-import type { Pool } from '@orderflow/pg';
+import { withTransaction, type Pool } from '@orderflow/pg';
 import type { OrderApiMetrics } from '../metrics.ts';
 
 /** Options for {@link OutboxRelay}. */
@@ -136,22 +136,16 @@ export class OutboxRelay {
 
   /** One batch: lock, publish with confirms, mark sent, commit. Returns rows published. */
   async publishOnce(): Promise<number> {
-    const client = await this.#o.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<OutboxRow>(
+    const rows = await withTransaction(this.#o.pool, async (client) => {
+      const { rows: locked } = await client.query<OutboxRow>(
         `select id, exchange, routing_key, event_type, payload, headers, created_at
            from outbox where published_at is null
           order by id limit $1
           for update skip locked`,
         [this.#o.batchSize],
       );
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
-      const messages: OutgoingMessage[] = rows.map((r) => ({
+      if (locked.length === 0) return locked;
+      const messages: OutgoingMessage[] = locked.map((r) => ({
         exchange: r.exchange,
         routingKey: r.routing_key,
         type: r.event_type,
@@ -160,23 +154,16 @@ export class OutboxRelay {
         headers: r.headers,
         timestamp: r.created_at.getTime(),
       }));
+      // Marked sent in the same transaction, only after the broker confirmed every message.
       await this.#o.publisher.publishBatch(messages);
-      await client.query('update outbox set published_at = now() where id = any($1::bigint[])', [rows.map((r) => r.id)]);
-      await client.query('COMMIT');
-      const now = Date.now();
-      for (const r of rows) this.#o.metrics.relayLagSeconds.observe((now - r.created_at.getTime()) / 1000);
-      this.#o.metrics.relayRows.inc(rows.length);
-      this.#o.metrics.relayBatches.inc({ outcome: 'published' });
-      return rows.length;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackErr) {
-        broken = rollbackErr as Error;
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+      await client.query('update outbox set published_at = now() where id = any($1::bigint[])', [locked.map((r) => r.id)]);
+      return locked;
+    });
+    if (rows.length === 0) return 0;
+    const now = Date.now();
+    for (const r of rows) this.#o.metrics.relayLagSeconds.observe((now - r.created_at.getTime()) / 1000);
+    this.#o.metrics.relayRows.inc(rows.length);
+    this.#o.metrics.relayBatches.inc({ outcome: 'published' });
+    return rows.length;
   }
 }
