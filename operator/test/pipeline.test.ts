@@ -184,4 +184,22 @@ describe('deletion policies', () => {
       await broken.stop();
     }
   });
+  it('replaces a consumer Service whose fields cannot change in place (left by an older operator)', async () => {
+    // A ClusterIP Service under the name the operator's headless one will take: clusterIP is
+    // immutable, so a plain apply is refused with 422 on every reconcile.
+    await kube.apply(
+      objectPath('v1', 'Service', ns, 'legacy-payment-worker'),
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'legacy-payment-worker', namespace: ns }, spec: { ports: [{ name: 'http', port: 8080 }], selector: { app: 'legacy' } } },
+      'orderflow-operator-tests',
+    );
+    await applyPipeline(kube, ns, 'legacy', {
+      rabbitmq: { vhost, queues: [{ name: 'legacy-payments' }] },
+      consumers: [{ name: 'payment-worker', image: 'ghcr.io/orderflow/payment-worker:test', source: { queue: 'legacy-payments' }, scaling: { maxReplicas: 2 } }],
+    });
+    const p = await waitForCondition(kube, ns, 'legacy', 'ConsumersReady', 'True');
+    expect(condition(p, 'Ready')?.status).toBe('True');
+    const service = await kube.get<{ spec: { clusterIP: string }; metadata: { ownerReferences?: { name: string }[] } }>(objectPath('v1', 'Service', ns, 'legacy-payment-worker'));
+    expect(service?.spec.clusterIP).toBe('None');
+    expect(service?.metadata.ownerReferences?.[0]?.name).toBe('legacy');
+  });
 });

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../desired.ts';
+import { KubeRequestFailed } from '../errors.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { objectPath } from '../kube/paths.ts';
 import { FIELD_MANAGER } from '../names.ts';
@@ -8,7 +9,27 @@ import { FIELD_MANAGER } from '../names.ts';
  * (the HPA's replicas, a user's annotations) are left to them; ours are forced back.
  */
 export async function applyObjects(client: KubeClient, objects: readonly KubeObject[]): Promise<KubeObject[]> {
-  return Promise.all(objects.map(async (o) => client.apply<KubeObject>(objectPath(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name), o, FIELD_MANAGER)));
+  return Promise.all(objects.map(async (o) => applyOne(client, o)));
+}
+
+/** The API server's words for a field that cannot change in place (HTTP 422). */
+const IMMUTABLE = /may not change once set|field is immutable/;
+
+/**
+ * A consumer's Service holds no state, so when a field it cannot change in place differs (a
+ * Service from an older operator that was not headless), it is replaced rather than left
+ * failing every reconcile.
+ */
+async function applyOne(client: KubeClient, o: KubeObject): Promise<KubeObject> {
+  const path = objectPath(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
+  try {
+    return await client.apply<KubeObject>(path, o, FIELD_MANAGER);
+  } catch (err) {
+    const replaceable = o.kind === 'Service' && KubeRequestFailed.is(err) && err.details?.status === 422 && IMMUTABLE.test(err.message);
+    if (!replaceable) throw err;
+    await client.request('DELETE', path, { allowNotFound: true });
+    return client.apply<KubeObject>(path, o, FIELD_MANAGER);
+  }
 }
 
 /** What the operator reads of a Deployment to decide ConsumersReady. */
