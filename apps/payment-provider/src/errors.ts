@@ -31,9 +31,3 @@ export const AdminForbidden = defineError({
   message: 'admin endpoints need a valid bearer token (and PROVIDER_ADMIN_TOKEN set)',
   statusCode: 403,
 });
-
-export const RequestInvalid = defineError<[string]>({
-  code: 'PROVIDER_ERR_VALIDATION',
-  message: (detail) => `invalid request: ${detail}`,
-  statusCode: 400,
-});

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { timingSafeEqual } from 'node:crypto';
-import { CodedError } from '@orderflow/errors';
+import { codedErrorHandler, healthRoutes, metricsRoutes } from '@orderflow/http';
 import type { Logger } from '@orderflow/logging';
 import type { Registry } from '@orderflow/telemetry';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ProviderConfig } from './config.ts';
-import { AdminForbidden, ChargeNotFound, IdempotencyKeyRequired, IdempotencyKeyReused, ProviderUnavailable, RequestInvalid } from './errors.ts';
+import { AdminForbidden, ChargeNotFound, IdempotencyKeyRequired, IdempotencyKeyReused, ProviderUnavailable } from './errors.ts';
 import type { Faults } from './faults.ts';
 import type { ChargeLedger } from './ledger.ts';
 import { createProviderMetrics } from './metrics.ts';
@@ -72,28 +72,10 @@ export function buildServer(config: ProviderConfig, deps: ProviderDeps): Fastify
   };
   reflectFaults();
 
-  app.addHook('onResponse', (request, reply, done) => {
-    try {
-      const route = request.routeOptions.url ?? 'unmatched';
-      metrics.requests.inc({ method: request.method, route, status_code: String(reply.statusCode) });
-      metrics.requestDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-    } catch {
-      // Telemetry never breaks a response.
-    }
-    done();
-  });
-
-  app.setErrorHandler((err: unknown, request, reply) => {
-    let coded: CodedError;
-    if (err instanceof CodedError) coded = err;
-    else if (typeof err === 'object' && err !== null && 'validation' in err) coded = new RequestInvalid([(err as unknown as Error).message]);
-    else {
-      request.log.error({ err }, 'unexpected error');
-      coded = new CodedError('PROVIDER_ERR_INTERNAL', 'internal error', 500, true);
-    }
-    if (coded.retriable) void reply.header('retry-after', '1');
-    void reply.status(coded.statusCode).send(coded.toJSON());
-  });
+  // Coded errors, /healthz + /readyz and /metrics with per-route request series, as every app.
+  void app.register(codedErrorHandler);
+  void app.register(healthRoutes);
+  void app.register(metricsRoutes, { registry: deps.registry });
 
   const requireAdmin = (request: FastifyRequest): void => {
     if (!tokenMatches(config.PROVIDER_ADMIN_TOKEN, request.headers.authorization)) throw new AdminForbidden([]);
@@ -168,13 +150,6 @@ export function buildServer(config: ProviderConfig, deps: ProviderDeps): Fastify
     reflectFaults();
     request.log.info({ faults: settings }, 'fault settings changed');
     return settings;
-  });
-
-  app.get('/healthz', () => ({ status: 'ok' }));
-  app.get('/readyz', () => ({ status: 'ready' }));
-  app.get('/metrics', async (_request, reply) => {
-    const text = await deps.registry.metrics();
-    return reply.header('content-type', deps.registry.contentType).send(text);
   });
 
   return app;
