@@ -56,6 +56,10 @@ export const OperatorConfigSchema = Type.Object({
    */
   EXTERNAL_METRICS_CLIENT_AUTH: env.oneOf(['certificate', 'none'] as const, 'certificate'),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 20_000, minimum: 100, maximum: 600_000 }),
+  /** Local runs: write a Prometheus file_sd target for /metrics here (removed on shutdown). */
+  PROMETHEUS_TARGETS_DIR: env.optional(env.string({ minLength: 1 })),
+  /** Address Prometheus should scrape, default `127.0.0.1:<PORT>`. */
+  METRICS_ADVERTISE_ADDRESS: env.optional(env.string({ minLength: 3 })),
 });
 
 export type OperatorConfig = Readonly<Static<typeof OperatorConfigSchema>>;

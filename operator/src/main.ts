@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '@orderflow/logging';
+import { writePrometheusTarget } from '@orderflow/http';
 import { createMetricsRegistry } from './metrics.ts';
 import { loadOperatorConfig } from './config.ts';
 import { Controller } from './controller/controller.ts';
@@ -93,6 +94,7 @@ async function shutdown(signal: string): Promise<void> {
     if (elector !== undefined) await elector.stop(kube);
     await externalMetrics?.close();
     await app.close();
+    await removeTarget?.();
     await kafkaAdmin?.close();
     kube.close();
     process.exit(0);
@@ -106,6 +108,10 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 
 await app.listen({ port: config.PORT, host: config.HOST });
 if (externalMetrics !== undefined) await externalMetrics.listen({ port: config.EXTERNAL_METRICS_PORT!, host: config.HOST });
+const removeTarget =
+  config.PROMETHEUS_TARGETS_DIR === undefined
+    ? undefined
+    : await writePrometheusTarget(config.PROMETHEUS_TARGETS_DIR, 'orderflow-operator', config.METRICS_ADVERTISE_ADDRESS ?? `127.0.0.1:${config.PORT}`);
 log.info({ identity, port: config.PORT, externalMetricsPort: config.EXTERNAL_METRICS_PORT, leaderElection: config.LEADER_ELECT }, 'operator listening');
 
 const startController = (): void => {
