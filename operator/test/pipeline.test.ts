@@ -81,7 +81,8 @@ describe('an OrderPipeline on the real API server and brokers', () => {
     await applyPipeline(kube, ns, 'checkout', spec(4));
     const p = await waitForCondition(kube, ns, 'checkout', 'Ready', 'True');
     expect(p.status?.topics).toEqual([{ name: topic, partitions: 4, desiredPartitions: 4 }]);
-    expect(await partitionsOnKafka(topic)).toBe(4);
+    // The controller acknowledged the growth; the broker's metadata cache follows a moment later.
+    await waitFor(async () => (await partitionsOnKafka(topic)) === 4, { what: 'the broker to report 4 partitions', timeoutMs: 15_000 });
     await waitFor(async () => (await kube.get<{ spec: { maxReplicas: number } }>(objectPath('autoscaling/v2', 'HorizontalPodAutoscaler', ns, 'checkout-aggregator')))?.spec.maxReplicas === 4, { what: 'HPA maxReplicas 4' });
   });
 
