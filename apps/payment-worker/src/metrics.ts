@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from '@orderflow/telemetry';
 
 /** What happened to a consumed message. */
-export type Outcome = 'paid' | 'duplicate' | 'retry_scheduled' | 'parked' | 'dead_lettered' | 'poison';
+export type Outcome = 'paid' | 'free' | 'duplicate' | 'superseded' | 'retry_scheduled' | 'parked' | 'dead_lettered' | 'poison';
 
 /** The worker's series (the AMQP publish/confirm series come from @orderflow/messaging). */
 export interface WorkerMetrics {
@@ -23,7 +23,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   return {
     processed: new Counter({
       name: 'payments_messages_processed_total',
-      help: 'Messages settled, by outcome: paid, duplicate (already paid, not charged again), retry_scheduled, parked (breaker open), dead_lettered, poison',
+      help: 'Messages settled, by outcome: paid, free (total 0: paid without a charge), duplicate (already paid, not charged again), superseded (not the order\'s live copy: dropped uncharged), retry_scheduled, parked (breaker open), dead_lettered, poison',
       labelNames: ['outcome'],
       registers,
     }),
