@@ -46,10 +46,11 @@ describe('payment worker: killed in the middle of a batch', () => {
 
     // From here its acks never arrive: what it commits now is paid but still unacknowledged,
     // and comes back to the next worker as a redelivery of an order already paid. Slower
-    // charges keep some charged but not yet committed as well.
+    // charges (set first, so the messages in hand cannot all finish at once) keep some
+    // charged but not yet committed as well.
+    await setFaults(provider.url, { latencyMs: 100 });
     proxy.holdClient();
     const paidAtHold = (await statusCounts(db.pool)).paid ?? 0;
-    await setFaults(provider.url, { latencyMs: 100 });
 
     // Kill while charges are made but not yet committed as paid: that is the window in which
     // a crash could lose a payment or, on redelivery, charge twice.
