@@ -3,6 +3,6 @@
 export { ADMIN_TOKEN, chargeRequests, cpuSecondsOf, freePort, ledger, metricValue, peakRssOf, setFaults, startApp } from './apps.ts';
 export type { AppName, ChargeRequests, Ledger, RunningApp } from './apps.ts';
 export { insertOrders, makeOrders, publishOrders, statusCounts } from './orders.ts';
-export { createDatabase, createVhost } from './stack.ts';
+export { createDatabase, createVhost, queueDepths } from './stack.ts';
 export type { TestDatabase } from './stack.ts';
 export type { PeekedMessage, TestVhost } from '@orderflow/testkit';
