@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 /** The worker's own record of a payment (`payments`, see migrations/). */
 export type PaymentStatus = 'pending' | 'paid' | 'failed';
@@ -104,4 +104,30 @@ export async function paymentStates(client: Pick<PoolClient, 'query'>, orderIds:
     [orderIds],
   );
   return new Map(result.rows.map((r) => [r.order_id, { status: r.status, liveCopy: r.live_copy ?? undefined }]));
+}
+
+/**
+ * Writes a batch of payments and the order status changes they cause in one transaction
+ * (ROLLBACK on any failure; a connection that cannot even roll back is discarded).
+ */
+export async function writeInTransaction(
+  pool: Pool,
+  writes: readonly PaymentWrite[],
+  recordTransitions: (client: PoolClient, transitions: readonly PaymentTransition[]) => Promise<void>,
+): Promise<void> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const transitions = await writePayments(client, writes);
+    if (transitions.length > 0) await recordTransitions(client, transitions);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+      broken = rollbackErr as Error;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
 }

@@ -1,20 +1,18 @@
-import { CodedError } from '@orderflow/errors';
 import type { Logger } from '@orderflow/logging';
-import { EXCHANGES, OrderCreatedEvent, QUEUES, parseMessage, type ConfirmPublisher, type OutgoingMessage } from '@orderflow/messaging';
+import { OrderCreatedEvent, QUEUES, parseMessage, type ConfirmPublisher } from '@orderflow/messaging';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { ConsumeMessage } from 'amqplib';
 import type { Pool, PoolClient } from 'pg';
 import { AckTracker, type AckOp } from './ack-tracker.ts';
 import type { WorkerConfig } from './config.ts';
-import { copyIdOf, copyOf, deadLetterOf } from './copies.ts';
-import { BreakerOpen, PoisonMessage, RetriesExhausted } from './errors.ts';
-import type { Outcome, WorkerMetrics } from './metrics.ts';
-import { paymentStates, writePayments, type PaymentTransition, type PaymentWrite } from './payments-store.ts';
+import { chargeDelivery, type Settled } from './charge.ts';
+import { copyIdOf, deadLetterOf } from './copies.ts';
+import { PoisonMessage } from './errors.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import { paymentStates, writeInTransaction, type PaymentTransition, type PaymentWrite } from './payments-store.ts';
 import type { ProviderClient } from './provider-client.ts';
 import type { ProviderPolicy } from './provider-policy.ts';
-import { planFailure } from './retry-plan.ts';
 import { screenDelivery } from './screen.ts';
-import { PARKED_ROUTING_KEY } from './topology.ts';
 
 const checker = TypeCompiler.Compile(OrderCreatedEvent);
 
@@ -46,21 +44,6 @@ export interface ProcessorDeps {
 interface Chargeable {
   message: ConsumeMessage;
   event: OrderCreatedEvent;
-}
-
-interface Settled {
-  message: ConsumeMessage;
-  outcome: Outcome;
-  /** Set while this delivery holds its order (other deliveries of it wait until the batch is written). */
-  orderId?: string;
-  payment?: PaymentWrite;
-  /** Copy to publish before the ack (retry, park, dead letter). */
-  republish?: OutgoingMessage;
-}
-
-function reasonOf(err: unknown): { code: string; message: string } {
-  if (err instanceof CodedError) return { code: err.code, message: err.message };
-  return { code: 'PAYMENTS_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
 /**
@@ -229,7 +212,7 @@ export class PaymentProcessor {
     while (this.#charging < this.#deps.config.CONCURRENCY && this.#chargeable.length > 0) {
       const next = this.#chargeable.shift()!;
       this.#charging += 1;
-      void this.#charge(next)
+      void chargeDelivery(this.#deps, next.message, next.event.order, this.#queue)
         .then(
           (settled) => {
             if (!this.#dead) this.#ready.push(settled);
@@ -241,37 +224,6 @@ export class PaymentProcessor {
           this.#pump();
           this.#scheduleFlush();
         });
-    }
-  }
-
-  async #charge({ message, event }: Chargeable): Promise<Settled> {
-    const { order } = event;
-    const base = { orderId: order.id, amountMinor: order.totalMinor, currency: order.currency };
-    const expectedCopy = copyIdOf(message);
-    const started = performance.now();
-    try {
-      const charge = await this.#deps.policy.execute((signal) => this.#deps.provider.charge(base, signal));
-      this.#deps.metrics.chargeSeconds.observe({ result: 'ok' }, (performance.now() - started) / 1000);
-      const payment: PaymentWrite = { ...base, status: 'paid', providerRef: charge.id, lastError: undefined, expectedCopy, liveCopy: undefined };
-      return { message, outcome: 'paid', orderId: order.id, payment };
-    } catch (err) {
-      this.#deps.metrics.chargeSeconds.observe({ result: 'error' }, (performance.now() - started) / 1000);
-      const reason = reasonOf(err);
-      const pending = { ...base, status: 'pending' as const, providerRef: undefined, lastError: `${reason.code}: ${reason.message}`, expectedCopy };
-      if (BreakerOpen.is(err)) {
-        const copy = copyOf(message, EXCHANGES.paymentsRetry, PARKED_ROUTING_KEY);
-        return { message, outcome: 'parked', orderId: order.id, payment: { ...pending, liveCopy: copy.copyId }, republish: copy.message };
-      }
-      const retriable = err instanceof CodedError ? err.retriable : true;
-      const plan = retriable ? planFailure(message.properties.headers, this.#deps.config.MAX_RETRIES) : { kind: 'dead' as const, retries: 0 };
-      if (plan.kind === 'retry') {
-        const copy = copyOf(message, EXCHANGES.paymentsRetry, String(plan.retry));
-        return { message, outcome: 'retry_scheduled', orderId: order.id, payment: { ...pending, liveCopy: copy.copyId }, republish: copy.message };
-      }
-      const final = retriable ? new RetriesExhausted([plan.retries + 1, reason.message], { cause: err }) : (err as CodedError);
-      const copy = deadLetterOf(message, final, this.#queue);
-      const failed: PaymentWrite = { ...pending, status: 'failed', lastError: `${final.code}: ${final.message}`, liveCopy: copy.copyId };
-      return { message, outcome: 'dead_lettered', orderId: order.id, payment: failed, republish: copy.message };
     }
   }
 
@@ -317,7 +269,7 @@ export class PaymentProcessor {
       const copies = batch.flatMap((s) => (s.republish === undefined ? [] : [s.republish]));
       await this.#deps.publisher.publishBatch(copies);
       const writes = batch.flatMap((s) => (s.payment === undefined ? [] : [s.payment]));
-      if (writes.length > 0) await this.#write(writes);
+      if (writes.length > 0) await writeInTransaction(this.#deps.pool, writes, this.#deps.recordTransitions);
     } catch (err) {
       this.#fail(err, `could not settle a batch of ${batch.length}`);
       return;
@@ -331,23 +283,5 @@ export class PaymentProcessor {
     metrics.batchSeconds.observe((performance.now() - started) / 1000);
     for (const s of batch) if (s.orderId !== undefined) this.#release(s.orderId);
     this.#wakeIdle();
-  }
-
-  async #write(writes: readonly PaymentWrite[]): Promise<void> {
-    const client = await this.#deps.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const transitions = await writePayments(client, writes);
-      if (transitions.length > 0) await this.#deps.recordTransitions(client, transitions);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-        broken = rollbackErr as Error;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
   }
 }
