@@ -10,6 +10,7 @@ import { createOrderApiMetrics } from './metrics.ts';
 import { OutboxListener } from './relay/outbox-listener.ts';
 import { OutboxPruner } from './relay/outbox-pruner.ts';
 import { OutboxRelay } from './relay/outbox-relay.ts';
+import { relayCheck } from './relay/relay-check.ts';
 import { buildServer } from './server.ts';
 import type { RunningParts } from './shutdown.ts';
 
@@ -26,7 +27,11 @@ export interface StartedOrderApi {
  */
 export async function startOrderApi(config: OrderApiConfig, options: { logger: Logger; registry: Registry }): Promise<StartedOrderApi> {
   const { logger, registry } = options;
-  const pool = createPool(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicationName: 'order-api' });
+  const pool = createPool(config.DATABASE_URL, {
+    max: config.DB_POOL_MAX,
+    applicationName: 'order-api',
+    idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  });
   if (config.MIGRATE_ON_START) {
     const result = await migrate(pool, { dir: fileURLToPath(new URL('../migrations', import.meta.url)), table: 'order_api_migrations' });
     logger.info(result, 'migrations');
@@ -34,20 +39,17 @@ export async function startOrderApi(config: OrderApiConfig, options: { logger: L
 
   // Orders are accepted while RabbitMQ is down (they wait in the outbox), so do not block on it.
   const connection = await AmqpConnection.open(config.RABBITMQ_URL, { name: 'order-api', logger, waitForConnect: false });
-  connection.on('connect', () => {
-    void (async () => {
-      try {
-        const ch = await connection.createChannel();
-        await declareOrderTopology(ch);
-        await ch.close();
-      } catch (err) {
-        logger.error({ err }, 'declaring the order topology failed');
-      }
-    })();
-  });
 
   const metrics = createOrderApiMetrics(registry, pool);
-  const publisher = new ConfirmPublisher(connection, { window: config.RELAY_CONFIRM_WINDOW, registry });
+  // The publisher declares the topology on each channel before its first publish (at start,
+  // after a reconnect, after a deleted exchange closed the channel, after a returned message):
+  // the relay can never publish into a vhost whose queues are not bound yet.
+  const publisher = new ConfirmPublisher(connection, {
+    window: config.RELAY_CONFIRM_WINDOW,
+    confirmTimeoutMs: config.RELAY_CONFIRM_TIMEOUT_MS,
+    topology: (channel) => declareOrderTopology(channel),
+    registry,
+  });
   const relay = config.RELAY_ENABLED
     ? new OutboxRelay({
         pool,
@@ -80,8 +82,12 @@ export async function startOrderApi(config: OrderApiConfig, options: { logger: L
     writer,
     registry,
     metrics,
-    // RabbitMQ is not a readiness condition: intake works without it (the outbox holds the events).
-    readinessChecks: [{ name: 'postgres', check: () => ping(pool) }],
+    readinessChecks: [
+      { name: 'postgres', check: () => ping(pool) },
+      // Reported, not fatal: intake works without RabbitMQ (the outbox holds the events), so a
+      // failing relay makes /readyz say `degraded` with the reason instead of taking intake away.
+      ...(relay === undefined ? [] : [{ name: 'outbox-relay', critical: false, check: () => relayCheck(relay) }]),
+    ],
   });
   relay?.start();
   pruner?.start();
