@@ -68,6 +68,10 @@ interface PublishChannel {
 interface BatchState {
   failure: Error | undefined;
   wake: (() => void) | undefined;
+  /** Messages published and not yet confirmed, nacked or failed, by exchange. */
+  unsettled: Map<string, number>;
+  /** The deadline passed: the outstanding messages were counted as `timeout` then. */
+  timedOut: boolean;
 }
 
 /**
@@ -150,11 +154,14 @@ export class ConfirmPublisher {
   async publishBatch(messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const started = process.hrtime.bigint();
-    const batch: BatchState = { failure: undefined, wake: undefined };
+    const batch: BatchState = { failure: undefined, wake: undefined, unsettled: new Map(), timedOut: false };
     let timer: NodeJS.Timeout | undefined;
     const overdue = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const error = new ConfirmTimeout([this.#confirmTimeoutMs, messages.length]);
+        batch.timedOut = true;
+        // The abandoned channel may never report on them: count them now.
+        for (const [exchange, n] of batch.unsettled) if (n > 0) this.#metrics?.published.inc({ exchange, outcome: 'timeout' }, n);
         batch.failure ??= error;
         batch.wake?.();
         reject(error);
@@ -202,11 +209,13 @@ export class ConfirmPublisher {
         headers: m.headers ?? {},
       };
       inFlight += 1;
+      batch.unsettled.set(m.exchange, (batch.unsettled.get(m.exchange) ?? 0) + 1);
       const tracked = state.returns.track(m.exchange, m.routingKey, m.messageId);
       let settle!: { resolve: () => void; reject: (err: Error) => void };
       confirms.push(new Promise<void>((resolve, reject) => (settle = { resolve, reject })));
       const done = (err: unknown): void => {
         inFlight -= 1;
+        batch.unsettled.set(m.exchange, (batch.unsettled.get(m.exchange) ?? 1) - 1);
         state.returns.settle(tracked);
         const w = batch.wake;
         batch.wake = undefined;
@@ -214,12 +223,12 @@ export class ConfirmPublisher {
         // The confirm of a returned message is an ack: the return, which came first, decides.
         const error = this.#failureOf(m, err, tracked.returned);
         if (error === undefined) {
-          this.#metrics?.published.inc({ exchange: m.exchange, outcome: 'confirmed' });
+          if (!batch.timedOut) this.#metrics?.published.inc({ exchange: m.exchange, outcome: 'confirmed' });
           settle.resolve();
           return;
         }
-        const outcome = Unroutable.is(error) ? 'returned' : PublishNacked.is(error) ? 'nacked' : batch.failure !== undefined && ConfirmTimeout.is(batch.failure) ? 'timeout' : 'failed';
-        this.#metrics?.published.inc({ exchange: m.exchange, outcome });
+        const outcome = Unroutable.is(error) ? 'returned' : PublishNacked.is(error) ? 'nacked' : 'failed';
+        if (!batch.timedOut) this.#metrics?.published.inc({ exchange: m.exchange, outcome });
         batch.failure ??= error;
         settle.reject(error);
       };
