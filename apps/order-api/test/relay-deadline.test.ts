@@ -43,7 +43,14 @@ describe('relay confirm deadline', () => {
     direct = await AmqpConnection.open(vhost.url, { name: 'deadline-test-checker' });
     ch = await direct.createChannel();
     await declareOrderTopology(ch);
-    relayConnection = await AmqpConnection.open(vhost.urlVia(proxy.address), { name: 'deadline-test', initialReconnectDelayMs: 50, maxReconnectDelayMs: 300 });
+    // The proxy holds heartbeats too; in a memory alarm they keep flowing and the connection stays
+    // up. A long heartbeat keeps a dead-peer verdict from ending the stall during the test.
+    relayConnection = await AmqpConnection.open(vhost.urlVia(proxy.address), {
+      name: 'deadline-test',
+      heartbeatSeconds: 120,
+      initialReconnectDelayMs: 50,
+      maxReconnectDelayMs: 300,
+    });
     publisher = new ConfirmPublisher(relayConnection, { registry: h.registry, confirmTimeoutMs: 1_000 });
     relay = new OutboxRelay({ pool: h.pool, publisher, logger: testLogger(), metrics: h.metrics, batchSize: 100, pollIntervalMs: 200, maxBackoffMs: 500 });
     relay.start();
@@ -67,17 +74,13 @@ describe('relay confirm deadline', () => {
 
     proxy.hold(); // publishes reach RabbitMQ; its confirms (and every other answer) do not come back
     const id = await post();
-    await waitFor(async () => (await metric('outbox_relay_batches_total', { outcome: 'confirm_timeout' })) > 0, { what: 'a batch to time out' });
+    const lockable = async () => (await h.pool.query('select id from outbox where published_at is null for update skip locked')).rows.length === 1;
+    // The relay took the row (locked, its transaction waiting on confirms)...
+    await waitFor(async () => (await idleInTransaction()) > 0 && !(await lockable()), { what: 'the relay to lock the row and wait for confirms' });
+    // ...and, past the deadline, rolled back: nobody idles in a transaction, the row is free.
+    await waitFor(async () => (await idleInTransaction()) === 0 && (await lockable()), { what: 'no session idle in transaction and the row lockable by others' });
+    expect(await metric('outbox_relay_batches_total', { outcome: 'confirm_timeout' })).toBeGreaterThan(0);
     expect(await metric('amqp_messages_published_total', { exchange: 'orders', outcome: 'timeout' })).toBeGreaterThan(0);
-    // The transaction that locked the row was rolled back: between attempts nobody holds it.
-    await waitFor(
-      async () => {
-        if ((await idleInTransaction()) !== 0) return false;
-        const locked = await h.pool.query<{ id: string }>('select id from outbox where published_at is null for update skip locked');
-        return locked.rows.length === 1;
-      },
-      { what: 'no session idle in transaction and the row lockable by others' },
-    );
     expect(await unpublished()).toBe(1);
 
     proxy.release();
