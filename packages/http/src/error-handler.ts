@@ -1,7 +1,8 @@
 import { CodedError } from '@orderflow/errors';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { BadRequest, BodyTooLarge, ClientClosedRequest, InternalError, MalformedJson, RouteNotFound, UnsupportedMediaType, ValidationFailed } from './errors.ts';
+import { BadRequest, BodyTooLarge, ClientClosedRequest, InternalError, MalformedJson, MethodNotAllowed, RouteNotFound, UnsupportedMediaType, ValidationFailed } from './errors.ts';
+import { RouteMethods } from './route-methods.ts';
 
 /** Maps any error a handler or fastify raises to a coded error (never throws). */
 export function toCodedError(err: unknown, bodyLimit: number): CodedError {
@@ -34,8 +35,10 @@ export function toCodedError(err: unknown, bodyLimit: number): CodedError {
 
 /**
  * Every error leaves as `{ code, message, statusCode, details? }` with the coded status:
- * coded errors, schema validation, malformed JSON, oversized bodies, unknown routes.
- * 5xx are logged with their cause; 4xx at info.
+ * coded errors, schema validation, malformed JSON, oversized bodies, unknown routes. A known
+ * path asked with a method it does not have answers 405 `HTTP_ERR_METHOD_NOT_ALLOWED` with an
+ * `Allow` header (routes registered after this plugin are known). 5xx are logged with their
+ * cause; 4xx at info.
  */
 export const codedErrorHandler = fp(
   (app: FastifyInstance, _opts: object, done: (err?: Error) => void) => {
@@ -46,7 +49,14 @@ export const codedErrorHandler = fp(
       if (coded.retriable) void reply.header('retry-after', '1');
       return reply.status(coded.statusCode).send(coded.toJSON());
     });
+    const routes = new RouteMethods();
+    app.addHook('onRoute', (route) => routes.add(route.url, route.method));
     app.setNotFoundHandler((request, reply) => {
+      const allowed = routes.allowed(request.url);
+      if (allowed !== undefined && !allowed.includes(request.method)) {
+        const allow = allowed.join(', ');
+        return reply.status(405).header('allow', allow).send(new MethodNotAllowed([request.method, request.url, allow]).toJSON());
+      }
       const coded = new RouteNotFound([request.method, request.url]);
       return reply.status(404).send(coded.toJSON());
     });
