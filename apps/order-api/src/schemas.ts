@@ -24,6 +24,11 @@ export const IdempotencyHeaders = Type.Object({
   ),
 });
 
+/** `Authorization: Bearer <admin token>`, needed to list every customer's orders. */
+export const AuthorizationHeaders = Type.Object({
+  authorization: Type.Optional(Type.String({ maxLength: 512, description: 'Bearer <admin token>' })),
+});
+
 /** An order as the API returns it. */
 export const OrderView = Type.Object(
   {
