@@ -12,6 +12,7 @@ export interface WorkerMetrics {
   breakerTransitions: Counter<'state'>;
   batchSize: Histogram;
   batchSeconds: Histogram;
+  lookupSize: Histogram;
   inFlight: Gauge;
   replayed: Counter<'mode'>;
 }
@@ -42,6 +43,12 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       name: 'payments_batch_commit_seconds',
       help: 'Time to publish retries/dead letters, commit and ack one batch',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    lookupSize: new Histogram({
+      name: 'payments_lookup_batch_size',
+      help: 'Deliveries screened per payments lookup (one query per batch of arrivals, before any charge)',
+      buckets: [1, 5, 10, 25, 50, 100, 200, 500, 1000],
       registers,
     }),
     inFlight: new Gauge({ name: 'payments_messages_in_hand', help: 'Messages received and not yet acknowledged', registers }),

@@ -166,6 +166,7 @@ export class PaymentProcessor {
     }
     if (candidates.length === 0) return;
 
+    this.#deps.metrics.lookupSize.observe(candidates.length);
     const states = await paymentStates(this.#deps.pool, candidates.map((c) => c.event.order.id));
     if (this.#dead) return;
     for (const candidate of candidates) {

@@ -53,6 +53,11 @@ describe('payment worker: every delivery is screened before a charge (fresh dupl
     expect(repeated).toEqual([]);
     expect(received.total).toBe(40);
     expect(await metricValue(worker.url, 'payments_messages_processed_total', 'outcome="duplicate"')).toBe(40);
+    // Looked up in batches: far fewer queries than deliveries (each screened at least once).
+    const lookups = (await metricValue(worker.url, 'payments_lookup_batch_size_count')) ?? 0;
+    expect(await metricValue(worker.url, 'payments_lookup_batch_size_sum')).toBeGreaterThanOrEqual(80);
+    expect(lookups).toBeGreaterThan(0);
+    expect(lookups).toBeLessThan(40);
 
     // Once more, long after the order was paid: still not asked for again.
     const first = orders[0]!;
