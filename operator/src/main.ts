@@ -42,6 +42,8 @@ const controller = new Controller(
     resyncMs: config.RESYNC_MS,
     watchIdleMs: config.WATCH_IDLE_MS,
     cleanupTimeoutMs: config.CLEANUP_TIMEOUT_MS,
+    cleanupDrainTimeoutMs: config.CLEANUP_DRAIN_TIMEOUT_MS,
+    claimsNamespace: config.CLAIMS_NAMESPACE ?? config.LEASE_NAMESPACE,
     consumersReadyWhen: config.CONSUMERS_READY_WHEN,
   },
   { kube, rabbit, kafka: kafkaAdmin, metrics, log },
