@@ -71,8 +71,8 @@ const app = buildServer({
     ready: () => {
       const leader = elector?.isLeader ?? true;
       // A standby is ready: it serves metrics and waits for the lease.
-      const ready = !closing && (!leader || controller.started);
-      return { ready, detail: { identity, leader, started: controller.started } };
+      const ready = !closing && !lostLeadership && (!leader || controller.started);
+      return { ready, detail: { identity, leader, started: controller.started, lostLeadership } };
     },
   },
 });
@@ -130,9 +130,10 @@ else {
     onStoppedLeading: () => {
       metrics.leader.set(0);
       if (closing) return;
-      // Another replica may already be reconciling: stop at once and let the restart campaign again.
+      // A standby may take the lease once it expires: stop at once (reconciles in flight die
+      // with the process, so nothing more is written) and let the restart campaign again.
       lostLeadership = true;
-      log.error('leadership lost; exiting so a restart starts clean');
+      log.error('leadership lost; stopped reconciling, exiting so a restart starts clean');
       process.exit(1);
     },
   });
