@@ -66,6 +66,11 @@ export const OperatorConfigSchema = Type.Object({
    * local control plane started without --proxy-client-cert-file, bound to loopback.
    */
   EXTERNAL_METRICS_CLIENT_AUTH: env.oneOf(['certificate', 'none'] as const, 'certificate'),
+  /**
+   * Address of the external metrics server: HOST when unset with certificate auth, 127.0.0.1
+   * with `none` (which refuses any address that is not loopback).
+   */
+  EXTERNAL_METRICS_HOST: env.optional(env.string({ minLength: 1 })),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 20_000, minimum: 100, maximum: 600_000 }),
   /** Local runs: write a Prometheus file_sd target for /metrics here (removed on shutdown). */
   PROMETHEUS_TARGETS_DIR: env.optional(env.string({ minLength: 1 })),

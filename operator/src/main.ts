@@ -12,10 +12,19 @@ import { inClusterConnection, loadKubeconfig } from './kube/kube-config.ts';
 import { createOperatorMetrics } from './metrics.ts';
 import { ManagementClient } from './rabbitmq/management-client.ts';
 import { buildExternalMetricsServer } from './scaling/external-metrics-server.ts';
+import { externalMetricsListenHost } from './scaling/listen-host.ts';
 import { buildServer } from './server.ts';
 
 const config = loadOperatorConfig();
 const log = createLogger('orderflow-operator', { level: config.LOG_LEVEL });
+let externalMetricsHost: string | undefined;
+try {
+  // Checked before anything connects or listens: a bad address is a config error at start.
+  externalMetricsHost = config.EXTERNAL_METRICS_PORT === undefined ? undefined : externalMetricsListenHost(config);
+} catch (err) {
+  log.fatal({ err }, err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}
 const registry = createMetricsRegistry({ defaultLabels: { service: 'orderflow-operator' } });
 const metrics = createOperatorMetrics(registry);
 
@@ -109,12 +118,12 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 await app.listen({ port: config.PORT, host: config.HOST });
-if (externalMetrics !== undefined) await externalMetrics.listen({ port: config.EXTERNAL_METRICS_PORT!, host: config.HOST });
+if (externalMetrics !== undefined) await externalMetrics.listen({ port: config.EXTERNAL_METRICS_PORT!, host: externalMetricsHost });
 const removeTarget =
   config.PROMETHEUS_TARGETS_DIR === undefined
     ? undefined
     : await writePrometheusTarget(config.PROMETHEUS_TARGETS_DIR, 'orderflow-operator', config.METRICS_ADVERTISE_ADDRESS ?? `127.0.0.1:${config.PORT}`);
-log.info({ identity, port: config.PORT, externalMetricsPort: config.EXTERNAL_METRICS_PORT, leaderElection: config.LEADER_ELECT }, 'operator listening');
+log.info({ identity, port: config.PORT, externalMetricsPort: config.EXTERNAL_METRICS_PORT, externalMetricsHost, leaderElection: config.LEADER_ELECT }, 'operator listening');
 
 const startController = (): void => {
   metrics.leader.set(1);

@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import { connect } from 'amqplib';
 import { stackSetting } from '@orderflow/testkit';
+import { fixKafkajsRequestQueueTimer } from '../src/kafka/request-queue-fix.ts';
 import { ManagementClient } from '../src/rabbitmq/management-client.ts';
 
 /** A management client for the local stack's RabbitMQ. */
@@ -10,6 +11,7 @@ export function managementClient(): ManagementClient {
 
 /** A connected Kafka admin client for the local stack's Kafka. */
 export async function kafkaAdmin(): Promise<kafkajs.Admin> {
+  fixKafkajsRequestQueueTimer();
   const kafka = new kafkajs.Kafka({ brokers: stackSetting('KAFKA_BROKERS').split(','), clientId: 'operator-test', logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();

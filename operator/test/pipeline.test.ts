@@ -124,6 +124,33 @@ describe('an OrderPipeline on the real API server and brokers', () => {
   });
 });
 
+describe('consumer environment', () => {
+  it('an env entry from a Secret reaches the Deployment as a secretKeyRef (no value in the pipeline); value and valueFrom together are rejected', async () => {
+    const consumer = { name: 'worker', image: 'ghcr.io/orderflow/payment-worker:test', source: { queue: 'secret-env-q' }, scaling: { maxReplicas: 1 } };
+    await applyPipeline(kube, ns, 'secret-env', {
+      rabbitmq: { vhost, queues: [{ name: 'secret-env-q' }] },
+      consumers: [{ ...consumer, env: [{ name: 'LOG_LEVEL', value: 'debug' }, { name: 'PROVIDER_TOKEN', valueFrom: { secretKeyRef: { name: 'payment-provider', key: 'token' } } }] }],
+    });
+    const deployment = await waitFor(
+      async () => kube.get<{ spec: { template: { spec: { containers: { env?: unknown[] }[] } } } }>(objectPath('apps/v1', 'Deployment', ns, 'secret-env-worker')),
+      { what: 'the consumer Deployment', timeoutMs: 30_000 },
+    );
+    expect(deployment.spec.template.spec.containers[0]!.env).toEqual([
+      { name: 'LOG_LEVEL', value: 'debug' },
+      { name: 'PROVIDER_TOKEN', valueFrom: { secretKeyRef: { name: 'payment-provider', key: 'token' } } },
+    ]);
+
+    const err = await applyPipeline(kube, ns, 'secret-env-both', {
+      rabbitmq: { vhost, queues: [{ name: 'secret-env-q2' }] },
+      consumers: [{ ...consumer, source: { queue: 'secret-env-q2' }, env: [{ name: 'PROVIDER_TOKEN', value: 'in-clear', valueFrom: { secretKeyRef: { name: 'payment-provider', key: 'token' } } }] }],
+    }).catch((e: unknown) => e);
+    expect(KubeRequestFailed.is(err)).toBe(true);
+    expect((err as Error).message).toContain('HTTP 422');
+    expect((err as Error).message).toContain('an env entry has either value or valueFrom, not both');
+    expect(await getPipeline(kube, ns, 'secret-env-both')).toBeUndefined();
+  });
+});
+
 describe('deletion policies', () => {
   const policySpec = (policy: string, q: string): unknown => ({
     deletionPolicy: policy,
