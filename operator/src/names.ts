@@ -52,6 +52,7 @@ export const REASON = {
   notReady: 'NotReady',
   queuesNotEmpty: 'QueuesNotEmpty',
   nameOwnedByOther: 'NameOwnedByOther',
+  nameClaimFailed: 'NameClaimFailed',
 } as const;
 
 /** Kubernetes event reasons, one per decision the operator makes. */

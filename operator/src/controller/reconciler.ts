@@ -2,7 +2,7 @@ import type { Logger } from '@orderflow/logging';
 import { isRetriable } from '@orderflow/errors';
 import { API_VERSION, KIND, type OrderPipeline, type OrderPipelineStatus } from '../api/order-pipeline.ts';
 import { desired } from '../desired.ts';
-import { KubeConflict } from '../errors.ts';
+import { KubeConflict, KubeRequestFailed, KubeUnreachable } from '../errors.ts';
 import type { KafkaAdminSession } from '../kafka/admin-session.ts';
 import { applyTopics } from '../kafka/topic-applier.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
@@ -140,7 +140,8 @@ export class Reconciler {
     let want = desired(p);
     const claimed = await this.#claimNames(p, brokerNames(want));
     if ('error' in claimed) {
-      ownershipProblems.push(brokerProblem(claimed.error, REASON.rabbitmqError));
+      const fromKube = KubeRequestFailed.is(claimed.error) || KubeUnreachable.is(claimed.error);
+      ownershipProblems.push(fromKube ? { reason: REASON.nameClaimFailed, message: `could not record which names this pipeline owns: ${message(claimed.error)}` } : brokerProblem(claimed.error, REASON.rabbitmqError));
       retriable = claimed.error;
     } else if (claimed.conflicts.length > 0) {
       for (const c of claimed.conflicts) {
