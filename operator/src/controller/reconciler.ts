@@ -15,6 +15,7 @@ import { applyTopology } from '../rabbitmq/topology-applier.ts';
 import { autoscalerActivity, type AutoscalerState } from '../scaling/autoscaler-state.ts';
 import { measureLag } from '../scaling/lag.ts';
 import { applyObjects, consumerReadiness, type DeploymentState } from '../workloads/workload-applier.ts';
+import type { OwnedMeta } from '../workloads/object-ownership.ts';
 import { brokerNames, describeBrokerName } from '../ownership/broker-names.ts';
 import { existingBrokerNames } from '../ownership/broker-existence.ts';
 import { claimOwner, type ClaimConflict, type ClaimRegistry } from '../ownership/claim-registry.ts';
@@ -201,7 +202,12 @@ export class Reconciler {
     topologyProblems.unshift(...ownershipProblems);
 
     try {
-      const applied = await applyObjects(d.kube, [...want.workloads, ...want.autoscalers]);
+      const applied = await applyObjects(d.kube, [...want.workloads, ...want.autoscalers], {
+        cached: (o) => {
+          const informer = o.kind === 'Deployment' ? d.deployments : o.kind === 'HorizontalPodAutoscaler' ? d.autoscalers : undefined;
+          return informer?.cache.get(`${o.metadata.namespace}/${o.metadata.name}`) as OwnedMeta | undefined;
+        },
+      });
       workloadProblems.push(...applied.problems);
       for (const problem of applied.problems) events.push({ type: 'Warning', reason: EVENT.nameOwnedByOther, message: problem.message });
     } catch (err) {

@@ -17,11 +17,11 @@ export interface ApplyObjectsResult {
  * pipeline owns (its controller owner reference) or that do not exist yet: an object of the
  * same name that a person or another pipeline made is left alone and reported. On our own
  * objects, fields other managers own (the HPA's replicas, a user's annotations) are left to
- * them and ours are forced back.
+ * them and ours are forced back. `cached` gives an informer's copy of an object, when there is one.
  */
-export async function applyObjects(client: KubeClient, objects: readonly KubeObject[]): Promise<ApplyObjectsResult> {
+export async function applyObjects(client: KubeClient, objects: readonly KubeObject[], options: { cached?: (o: KubeObject) => OwnedMeta | undefined } = {}): Promise<ApplyObjectsResult> {
   const out: ApplyObjectsResult = { applied: [], problems: [] };
-  const results = await Promise.all(objects.map(async (o) => applyOne(client, o)));
+  const results = await Promise.all(objects.map(async (o) => applyOne(client, o, options.cached?.(o))));
   for (const r of results) {
     if ('problem' in r) out.problems.push(r.problem);
     else out.applied.push(r.object);
@@ -41,10 +41,12 @@ function ownerUid(o: KubeObject): string | undefined {
  * Service from an older operator that was not headless), it is replaced rather than left
  * failing every reconcile: only ever a Service this pipeline owns.
  */
-async function applyOne(client: KubeClient, o: KubeObject): Promise<{ object: KubeObject } | { problem: Problem }> {
+async function applyOne(client: KubeClient, o: KubeObject, cached: OwnedMeta | undefined): Promise<{ object: KubeObject } | { problem: Problem }> {
   const path = objectPath(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
   const uid = ownerUid(o);
-  const existing = await client.get<OwnedMeta>(path);
+  // An informer's copy that this pipeline controls saves the read (steady reconciles); anything
+  // else is read from the API server, since a foreign object may lack the labels we watch by.
+  const existing = cached !== undefined && uid !== undefined && controlledBy(cached, uid) ? cached : await client.get<OwnedMeta>(path);
   if (existing !== undefined && (uid === undefined || !controlledBy(existing, uid))) {
     return { problem: { reason: REASON.nameOwnedByOther, message: `${o.kind} ${o.metadata.namespace}/${o.metadata.name} exists and is ${describeOwner(existing)}; the operator leaves it alone (rename the consumer or remove that object)` } };
   }
