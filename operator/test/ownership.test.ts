@@ -3,7 +3,8 @@ import type kafkajs from 'kafkajs';
 import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import type { KubeClient } from '../src/kube/kube-client.ts';
 import { deleteVhost, kafkaAdmin, managementClient, publishTo } from './brokers.ts';
-import { applyPipeline, condition, createNamespace, deleteNamespace, deletePipelineAndWait, ensureCrd, getPipeline, kubeClient, startOperator, waitForCondition, type OperatorProcess } from './harness.ts';
+import { claimObjectName } from '../src/ownership/broker-names.ts';
+import { applyPipeline, condition, createNamespace, deleteNamespace, deletePipelineAndWait, ensureCrd, eventsFor, getPipeline, kubeClient, startOperator, waitForCondition, type OperatorProcess } from './harness.ts';
 
 // Two pipelines in two namespaces declare the same queue, exchange and topic. One operator
 // watches both namespaces (its claims live in the first); the first pipeline to claim a name
@@ -86,11 +87,40 @@ describe('names owned by one pipeline', () => {
     expect(condition(first, 'TopologyReady')?.reason).toBe('TopologyApplied');
   });
 
-  it('a name is free again once its owner is deleted, and the new owner adopts what it finds', async () => {
+  it('a name is free again once its owner is deleted', async () => {
     await deletePipelineAndWait(kube, nsA, 'first');
     // Deleted with policy Delete by its owner: queue and topic are gone.
     expect(await rabbit.getQueue(vhost, 'payments')).toBeUndefined();
     await applyPipeline(kube, nsB, 'second', spec('Delete'), nsA);
     await waitForCondition(kube, nsB, 'second', 'Ready', 'True');
+  });
+
+  it('a queue that existed before the pipeline claimed it (made by a person) is used but never deleted, even with policy Delete', async () => {
+    await rabbit.ensureVhost(vhost);
+    await rabbit.putQueue(vhost, 'hand-made', true, {});
+    await publishTo(vhost, 'hand-made', 'a person\'s message');
+    await applyPipeline(kube, nsA, 'adopter', { deletionPolicy: 'Delete', rabbitmq: { vhost, queues: [{ name: 'hand-made' }, { name: 'adopter-own' }] } }, nsA);
+    await waitForCondition(kube, nsA, 'adopter', 'Ready', 'True');
+    await deletePipelineAndWait(kube, nsA, 'adopter');
+    expect(await rabbit.getQueue(vhost, 'hand-made')).toBeDefined();
+    expect(await rabbit.getQueue(vhost, 'adopter-own')).toBeUndefined();
+    const retained = (await eventsFor(kube, nsA, 'adopter')).find((e) => e.reason === 'CleanupRetained');
+    expect(retained?.message).toContain(`queue hand-made (vhost ${vhost}) (existed before this pipeline)`);
+  });
+
+  it('the claim of a pipeline that no longer exists (finalizer removed by hand) is taken over', async () => {
+    const name = { kind: 'queue' as const, vhost, name: 'orphaned' };
+    await kube.request('POST', `/api/v1/namespaces/${nsA}/configmaps`, {
+      body: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: claimObjectName(name), namespace: nsA, labels: { 'orderflow.dev/claim-owner-uid': 'gone-uid' } },
+        data: { kind: 'queue', vhost, name: 'orphaned', ownerNamespace: nsB, ownerName: 'long-gone', ownerUid: 'gone-uid', origin: 'created' },
+      },
+    });
+    const p = await applyPipeline(kube, nsA, 'heir', { rabbitmq: { vhost, queues: [{ name: 'orphaned' }] } }, nsA);
+    await waitForCondition(kube, nsA, 'heir', 'Ready', 'True');
+    const claim = await kube.get<{ data: Record<string, string> }>(`/api/v1/namespaces/${nsA}/configmaps/${claimObjectName(name)}`);
+    expect(claim?.data).toMatchObject({ ownerNamespace: nsA, ownerName: 'heir', ownerUid: p.metadata.uid });
   });
 });
