@@ -149,7 +149,9 @@ describe('Kafka topic applier (real Kafka)', () => {
   it('grows partitions', async () => {
     const result = await applyTopics(admin, desired(pipeline(spec(4))).kafka.topics, { firstApply: false });
     expect(result.events.map((e) => e.reason)).toEqual(['PartitionsIncreased']);
-    expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions).toHaveLength(4);
+    // The controller acknowledges the growth first; the broker's metadata follows a moment
+    // later (read too early on a loaded box it still says 2, and so would the next test's applier).
+    await waitFor(async () => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length === 4, { what: 'the broker to report 4 partitions', timeoutMs: 15_000 });
   });
 
   it('refuses a decrease in a problem, never applies it', async () => {
