@@ -146,9 +146,9 @@ export class Reconciler {
       retriable = claimed.error;
     } else if (claimed.conflicts.length > 0) {
       for (const c of claimed.conflicts) {
-        const message = `${describeBrokerName(c.name)} is owned by OrderPipeline ${c.owner.namespace}/${c.owner.name}; this pipeline does not declare, change or delete it`;
-        ownershipProblems.push({ reason: REASON.nameOwnedByOther, message });
-        events.push({ type: 'Warning', reason: EVENT.nameOwnedByOther, message });
+        const text = `${describeBrokerName(c.name)} is owned by OrderPipeline ${c.owner.namespace}/${c.owner.name}; this pipeline does not declare, change or delete it`;
+        ownershipProblems.push({ reason: REASON.nameOwnedByOther, message: text });
+        events.push({ type: 'Warning', reason: EVENT.nameOwnedByOther, message: text });
       }
       want = withoutConflicts(p, want, claimed.conflicts.map((c) => c.name));
     }

@@ -1,3 +1,4 @@
+import { KafkaAdminFailed } from '../errors.ts';
 import type { KafkaAdminSession } from '../kafka/admin-session.ts';
 import type { ManagementClient } from '../rabbitmq/management-client.ts';
 import { brokerNameKey, type BrokerName } from './broker-names.ts';
@@ -13,7 +14,12 @@ export async function existingBrokerNames(brokers: { rabbit: ManagementClient | 
   await Promise.all([
     (async () => {
       if (topics.length === 0 || brokers.kafka === undefined) return;
-      const listed = new Set(await brokers.kafka.use(async (admin) => admin.listTopics()));
+      let listed: Set<string>;
+      try {
+        listed = new Set(await brokers.kafka.use(async (admin) => admin.listTopics()));
+      } catch (err) {
+        throw new KafkaAdminFailed(['listing topics', err instanceof Error ? err.message : String(err)], { cause: err });
+      }
       for (const t of topics) if (listed.has(t.name)) found.add(brokerNameKey(t));
     })(),
     ...rabbitNames.map(async (n) => {
