@@ -38,6 +38,8 @@ export async function buildServer(config: ServerConfig, deps: CatalogDeps): Prom
       info: { title: 'orderflow catalog-api', version: '0.1.0', description: 'Products in PostgreSQL behind a Redis cache (cache-aside reads, versioned write-through).' },
       tags: [{ name: 'products' }],
     },
+    // Components keep their $id (Product, ProductDetails, Error) instead of def-0, def-1, …
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   app.addSchema(ProductView);
   app.addSchema(ProductDetails);
