@@ -23,23 +23,23 @@ describe('catalog-api cache-aside and write-through', () => {
     await h.admin.query(`insert into products (sku, name, category, price_minor, currency, stock) values ($1, 'Cup', 'kitchen', 900, 'EUR', 3)`, [body.sku]);
     const before = await h.dbQueries('find');
 
-    const first = await get(body.sku as string);
+    const first = await get(body.sku);
     expect(first.statusCode).toBe(200);
     expect(first.headers['x-cache']).toBe('miss');
     expect(first.json()).toMatchObject({ sku: body.sku, name: 'Cup', priceMinor: 900, version: 1 });
     expect(first.headers.etag).toBe('"1"');
 
     for (let i = 0; i < 5; i++) {
-      const again = await get(body.sku as string);
+      const again = await get(body.sku);
       expect(again.headers['x-cache']).toBe('hit');
       expect(again.json()).toEqual(first.json());
     }
     expect((await h.dbQueries('find')) - before).toBe(1);
     // The fresh key has the configured TTL plus jitter; the stale copy lives much longer.
-    const ttl = await h.redisAdmin.pttl(h.parts.cache.freshKey('product', body.sku as string));
+    const ttl = await h.redisAdmin.pttl(h.parts.cache.freshKey('product', body.sku));
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(65_000);
-    expect(await h.redisAdmin.pttl(h.parts.cache.staleKey('product', body.sku as string))).toBeGreaterThan(3_000_000);
+    expect(await h.redisAdmin.pttl(h.parts.cache.staleKey('product', body.sku))).toBeGreaterThan(3_000_000);
   });
 
   it('writes go to the database, then through to the cache: the next read is a hit with the new version', async () => {
@@ -49,15 +49,15 @@ describe('catalog-api cache-aside and write-through', () => {
     expect(created.json()).toMatchObject({ version: 1, priceMinor: 1250 });
     const before = await h.dbQueries('find');
 
-    const read = await get(body.sku as string);
+    const read = await get(body.sku);
     expect(read.headers['x-cache']).toBe('hit');
     expect(read.json()).toEqual(created.json());
 
     const { sku: _sku, ...fields } = body;
-    const updated = await put(body.sku as string, { ...fields, priceMinor: 1500 });
+    const updated = await put(body.sku, { ...fields, priceMinor: 1500 });
     expect(updated.statusCode).toBe(200);
     expect(updated.json()).toMatchObject({ version: 2, priceMinor: 1500 });
-    const after = await get(body.sku as string);
+    const after = await get(body.sku);
     expect(after.headers['x-cache']).toBe('hit');
     expect(after.json()).toEqual(updated.json());
     expect(after.headers.etag).toBe('"2"');
@@ -72,16 +72,16 @@ describe('catalog-api cache-aside and write-through', () => {
     const deleted = await h.app.inject({ method: 'DELETE', url: `/products/${body.sku}` });
     expect(deleted.statusCode).toBe(204);
     const before = await h.dbQueries('find');
-    const gone = await get(body.sku as string);
+    const gone = await get(body.sku);
     expect(gone.statusCode).toBe(404);
     expect(gone.json().code).toBe('CATALOG_ERR_PRODUCT_NOT_FOUND');
     expect((await h.dbQueries('find')) - before).toBe(0);
-    expect(await h.redisAdmin.get(h.parts.cache.freshKey('product', body.sku as string))).toBe('2:null');
+    expect(await h.redisAdmin.get(h.parts.cache.freshKey('product', body.sku))).toBe('2:null');
 
     const again = await create({ ...body, name: 'Espresso cup, again' });
     expect(again.statusCode).toBe(201);
     expect(again.json()).toMatchObject({ version: 3, name: 'Espresso cup, again' });
-    const back = await get(body.sku as string);
+    const back = await get(body.sku);
     expect(back.headers['x-cache']).toBe('hit');
     expect(back.json()).toEqual(again.json());
   });
@@ -89,11 +89,11 @@ describe('catalog-api cache-aside and write-through', () => {
   it('an unknown SKU is a cached 404 (version 0) that a create replaces at once', async () => {
     const body = productBody();
     const before = await h.dbQueries('find');
-    expect((await get(body.sku as string)).statusCode).toBe(404);
-    expect((await get(body.sku as string)).statusCode).toBe(404);
+    expect((await get(body.sku)).statusCode).toBe(404);
+    expect((await get(body.sku)).statusCode).toBe(404);
     expect((await h.dbQueries('find')) - before).toBe(1);
     expect((await create(body)).statusCode).toBe(201);
-    const read = await get(body.sku as string);
+    const read = await get(body.sku);
     expect(read.statusCode).toBe(200);
     expect(read.headers['x-cache']).toBe('hit');
   });
@@ -102,11 +102,11 @@ describe('catalog-api cache-aside and write-through', () => {
     const body = productBody();
     await create(body);
     const { sku: _sku, ...fields } = body;
-    expect((await put(body.sku as string, { ...fields, stock: 1 }, { 'if-match': '"1"' })).statusCode).toBe(200);
-    const stale = await put(body.sku as string, { ...fields, stock: 2 }, { 'if-match': '"1"' });
+    expect((await put(body.sku, { ...fields, stock: 1 }, { 'if-match': '"1"' })).statusCode).toBe(200);
+    const stale = await put(body.sku, { ...fields, stock: 2 }, { 'if-match': '"1"' });
     expect(stale.statusCode).toBe(412);
     expect(stale.json().code).toBe('CATALOG_ERR_VERSION_CONFLICT');
-    expect((await get(body.sku as string)).json()).toMatchObject({ stock: 1, version: 2 });
+    expect((await get(body.sku)).json()).toMatchObject({ stock: 1, version: 2 });
     const del = await h.app.inject({ method: 'DELETE', url: `/products/${body.sku}`, headers: { 'if-match': '"1"' } });
     expect(del.statusCode).toBe(412);
   });
@@ -142,7 +142,7 @@ describe('catalog-api cache-aside and write-through', () => {
       ['unknown field', await create(productBody({ discount: 5 })), 400, 'HTTP_ERR_VALIDATION'],
       ['bad sku', await get('has%20space'), 400, 'HTTP_ERR_VALIDATION'],
       ['put unknown', await put('NOPE-1', { name: 'x', category: 'c', priceMinor: 1, currency: 'EUR', stock: 1 }), 404, 'CATALOG_ERR_PRODUCT_NOT_FOUND'],
-      ['bad if-match', await put(body.sku as string, { name: 'x', category: 'c', priceMinor: 1, currency: 'EUR', stock: 1 }, { 'if-match': 'W/"1"' }), 400, 'HTTP_ERR_VALIDATION'],
+      ['bad if-match', await put(body.sku, { name: 'x', category: 'c', priceMinor: 1, currency: 'EUR', stock: 1 }, { 'if-match': 'W/"1"' }), 400, 'HTTP_ERR_VALIDATION'],
       ['malformed JSON', await h.app.inject({ method: 'POST', url: '/products', headers: { 'content-type': 'application/json' }, payload: '{"sku":' }), 400, 'HTTP_ERR_MALFORMED_JSON'],
     ];
     for (const [what, res, status, code] of cases) {
@@ -152,7 +152,7 @@ describe('catalog-api cache-aside and write-through', () => {
 
   it('publishes an OpenAPI document generated from the route schemas', async () => {
     const doc = (await h.app.inject({ url: '/openapi.json' })).json();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/products', '/products/{sku}', '/products/{sku}/details']));
+    expect(Object.keys(doc.paths as object)).toEqual(expect.arrayContaining(['/products', '/products/{sku}', '/products/{sku}/details']));
     expect(doc.components.schemas).toHaveProperty('Product');
   });
 
@@ -179,12 +179,12 @@ describe('catalog-api TTL', () => {
   it('an entry expires after its TTL plus jitter; the next read reloads it once and caches it again', async () => {
     const body = productBody();
     await h.app.inject({ method: 'POST', url: '/products', payload: body });
-    const pttl = await h.redisAdmin.pttl(h.parts.cache.freshKey('product', body.sku as string));
+    const pttl = await h.redisAdmin.pttl(h.parts.cache.freshKey('product', body.sku));
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(500);
     expect((await h.app.inject({ url: `/products/${body.sku}` })).headers['x-cache']).toBe('hit');
     const before = await h.dbQueries('find');
-    await waitFor(async () => (await h.redisAdmin.exists(h.parts.cache.freshKey('product', body.sku as string))) === 0, { what: 'the fresh entry to expire', intervalMs: 50 });
+    await waitFor(async () => (await h.redisAdmin.exists(h.parts.cache.freshKey('product', body.sku))) === 0, { what: 'the fresh entry to expire', intervalMs: 50 });
     const reloaded = await h.app.inject({ url: `/products/${body.sku}` });
     expect(reloaded.headers['x-cache']).toBe('miss');
     expect(reloaded.json()).toMatchObject({ sku: body.sku, version: 1 });

@@ -30,7 +30,7 @@ describe('catalog-api consistency under concurrent writers and slow readers', ()
 
   it('an older write that reaches the cache last does not replace the newer one', async () => {
     const body = productBody();
-    const sku = body.sku as string;
+    const sku = body.sku;
     await create(body);
     const superseded = await h.metric('catalog_cache_writes_total', { entity: 'product', outcome: 'superseded' });
 
@@ -51,7 +51,7 @@ describe('catalog-api consistency under concurrent writers and slow readers', ()
 
   it('a slow reader cannot put back a product deleted while it read (the tombstone wins)', async () => {
     const body = productBody();
-    const sku = body.sku as string;
+    const sku = body.sku;
     await create(body);
     await h.redisAdmin.del(h.parts.cache.freshKey('product', sku)); // as if the TTL ran out
 
@@ -71,7 +71,7 @@ describe('catalog-api consistency under concurrent writers and slow readers', ()
 
   it('a slow reader cannot put back the version before an update, even after the fresh copy expired', async () => {
     const body = productBody();
-    const sku = body.sku as string;
+    const sku = body.sku;
     await create(body);
     await h.redisAdmin.del(h.parts.cache.freshKey('product', sku));
 
@@ -91,7 +91,7 @@ describe('catalog-api consistency under concurrent writers and slow readers', ()
 
   it('many concurrent writers and readers end with the cache equal to the database', async () => {
     const body = productBody();
-    const sku = body.sku as string;
+    const sku = body.sku;
     await create(body);
     let writing = true;
     const writers = Array.from({ length: 8 }, (_, w) =>

@@ -33,7 +33,7 @@ describe('catalog-api single-flight', () => {
     const body = productBody();
     await h.admin.query(`insert into products (sku, name, category, price_minor, currency, stock) values ($1, 'Cold', 'kitchen', 700, 'EUR', 1)`, [body.sku]);
     const before = await h.dbQueries('find');
-    const responses = await burst(`/products/${body.sku}`, 'find', body.sku as string, 'product');
+    const responses = await burst(`/products/${body.sku}`, 'find', body.sku, 'product');
     expect(responses.every((r) => r.statusCode === 200 && r.json().name === 'Cold')).toBe(true);
     expect(new Set(responses.map((r) => r.headers['x-cache']))).toEqual(new Set(['miss']));
     expect((await h.dbQueries('find')) - before).toBe(1);
@@ -47,7 +47,7 @@ describe('catalog-api single-flight', () => {
     await h.app.inject({ method: 'POST', url: '/products', payload: body });
     await h.admin.query(`insert into product_reviews (sku, rating) select $1, 1 + (g % 5) from generate_series(1, 100) g`, [body.sku]);
     const before = await h.dbQueries('summary');
-    const responses = await burst(`/products/${body.sku}/details`, 'summary', body.sku as string, 'summary');
+    const responses = await burst(`/products/${body.sku}/details`, 'summary', body.sku, 'summary');
     expect(responses.every((r) => r.statusCode === 200 && r.json().summary.reviews.count === 100)).toBe(true);
     expect((await h.dbQueries('summary')) - before).toBe(1);
   });

@@ -40,6 +40,15 @@ export interface VersionedCacheOptions {
   /** How long the stale copy and tombstones live. */
   staleTtlMs: number;
   observer: CacheObserver;
+  /** Failed puts remembered for a retry when Redis is back (the oldest are dropped beyond it). */
+  maxPendingPuts?: number;
+}
+
+interface PendingPut {
+  kind: string;
+  id: string;
+  entry: CacheEntry;
+  freshTtlMs: number;
 }
 
 interface RedisWithPut extends Redis {
@@ -55,11 +64,32 @@ interface RedisWithPut extends Redis {
 export class VersionedCache {
   readonly #redis: RedisWithPut;
   readonly #options: VersionedCacheOptions;
+  readonly #pending = new Map<string, PendingPut>();
 
   constructor(redis: Redis, options: VersionedCacheOptions) {
     redis.defineCommand('catalogPutIfNotOlder', { numberOfKeys: 2, lua: PUT_IF_NOT_OLDER });
     this.#redis = redis as RedisWithPut;
     this.#options = options;
+    redis.on('ready', () => void this.retryPendingPuts());
+  }
+
+  /** Puts that failed while Redis was down and wait for it to come back. */
+  get pendingPuts(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Replays the puts that failed while Redis was down (called when it is ready again). Without
+   * this, a change written to the database during an outage would leave the version cached
+   * before it in Redis until its TTL ran out. Replaying is safe in any order: the version check
+   * refuses whatever a newer write has replaced meanwhile.
+   */
+  async retryPendingPuts(): Promise<void> {
+    for (const [key, put] of [...this.#pending]) {
+      if (this.#pending.get(key) !== put) continue;
+      this.#pending.delete(key);
+      if ((await this.put(put.kind, put.id, put.entry, put.freshTtlMs)) === 'unavailable') return;
+    }
   }
 
   /** The fresh key; the hash tag keeps it in the stale key's cluster slot, as the script needs. */
@@ -111,7 +141,21 @@ export class VersionedCache {
       return stored === 1 ? 'stored' : 'superseded';
     } catch (err) {
       this.#options.observer.redisFailed('put', err);
+      this.#remember({ kind, id, entry, freshTtlMs });
       return 'unavailable';
+    }
+  }
+
+  #remember(put: PendingPut): void {
+    const key = this.freshKey(put.kind, put.id);
+    const known = this.#pending.get(key);
+    if (known !== undefined && known.entry.version > put.entry.version) return;
+    this.#pending.delete(key);
+    this.#pending.set(key, put);
+    const max = this.#options.maxPendingPuts ?? 10_000;
+    for (const oldest of this.#pending.keys()) {
+      if (this.#pending.size <= max) break;
+      this.#pending.delete(oldest);
     }
   }
 }

@@ -152,7 +152,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
 }
 
 /** A valid product body; override what a test is about. */
-export function productBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function productBody(overrides: Record<string, unknown> = {}): { sku: string; [field: string]: unknown } {
   return {
     sku: uniqueName('SKU'),
     name: 'Espresso cup',
