@@ -13,7 +13,15 @@ import { ProductRepository } from './products/product-repository.ts';
 
 type PartsConfig = Pick<
   CatalogConfig,
-  'CACHE_KEY_PREFIX' | 'CACHE_TTL_MS' | 'CACHE_TTL_JITTER_MS' | 'CACHE_NEGATIVE_TTL_MS' | 'CACHE_STALE_TTL_MS' | 'DB_BREAKER_THRESHOLD' | 'DB_BREAKER_HALF_OPEN_AFTER_MS'
+  | 'CACHE_KEY_PREFIX'
+  | 'CACHE_TTL_MS'
+  | 'CACHE_TTL_JITTER_MS'
+  | 'CACHE_NEGATIVE_TTL_MS'
+  | 'CACHE_STALE_TTL_MS'
+  | 'DB_BREAKER_THRESHOLD'
+  | 'DB_BREAKER_HALF_OPEN_AFTER_MS'
+  | 'DB_POOL_MAX'
+  | 'DB_MAX_QUEUED'
 >;
 
 /** The catalog and what it is made of, wired the same way in `main.ts`, tests and the benchmark. */
@@ -47,6 +55,8 @@ export function createCatalogParts(
   const policy = createDatabasePolicy({
     threshold: config.DB_BREAKER_THRESHOLD,
     halfOpenAfterMs: config.DB_BREAKER_HALF_OPEN_AFTER_MS,
+    maxConcurrent: config.DB_POOL_MAX,
+    maxQueued: config.DB_MAX_QUEUED,
     onStateChange(state) {
       metrics.dbBreakerState.set(BREAKER_GAUGE[state]);
       clients.logger.warn({ state: CircuitState[state] }, 'PostgreSQL breaker changed state');

@@ -10,7 +10,10 @@ export const ConfigSchema = Type.Object({
   DATABASE_URL: env.secret(),
   /** `redis://:<password>@host:port[/db]`; the password comes from a Secret, never a default. */
   REDIS_URL: env.secret(),
+  /** Pool size, and so the number of queries running at once (more wait their turn in process). */
   DB_POOL_MAX: env.int({ default: 10, minimum: 2, maximum: 200 }),
+  /** Queries waiting for a turn at most; beyond, reads answer stale or 503 and writes 503, at once. */
+  DB_MAX_QUEUED: env.int({ default: 1_000, minimum: 0, maximum: 100_000 }),
   /** Give up opening a database connection after this long (the breaker then counts a failure). */
   DB_CONNECT_TIMEOUT_MS: env.int({ default: 2_000, minimum: 100, maximum: 60_000 }),
   /** PostgreSQL statement_timeout on every connection. */

@@ -2,7 +2,7 @@ import { CachedReader, NothingToServe, type CacheOutcome, type CachedRead } from
 import type { CacheEntry } from '../cache/entry.ts';
 import { jitteredTtl } from '../cache/ttl.ts';
 import type { VersionedCache } from '../cache/versioned-cache.ts';
-import { isBreakerOpen, type DatabasePolicy } from '../db/database-policy.ts';
+import { isBreakerOpen, isOverloaded, type DatabasePolicy } from '../db/database-policy.ts';
 import { isDatabaseDown } from '../db/is-database-down.ts';
 import { CatalogUnavailable, CatalogWriteFailed, ProductExists, ProductNotFound, VersionConflict } from '../errors.ts';
 import type { CatalogMetrics } from '../metrics.ts';
@@ -111,6 +111,7 @@ export class ProductCatalog {
       if (!(err instanceof NothingToServe)) throw err;
       const cause = err.cause;
       if (isBreakerOpen(cause)) throw new CatalogUnavailable(['the database breaker is open and nothing is cached'], { cause });
+      if (isOverloaded(cause)) throw new CatalogUnavailable(['too many database queries are waiting and nothing is cached'], { cause });
       if (isDatabaseDown(cause)) throw new CatalogUnavailable(['the database is unavailable and nothing is cached'], { cause });
       throw cause;
     }
@@ -146,6 +147,7 @@ export class ProductCatalog {
       return await this.#db(fn);
     } catch (err) {
       if (isBreakerOpen(err)) throw new CatalogWriteFailed(['the database breaker is open'], { cause: err });
+      if (isOverloaded(err)) throw new CatalogWriteFailed(['too many database queries are waiting'], { cause: err });
       if (isDatabaseDown(err)) throw new CatalogWriteFailed(['the database is unavailable'], { cause: err });
       throw err;
     }

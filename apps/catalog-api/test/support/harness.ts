@@ -37,6 +37,8 @@ export interface HarnessOptions {
   breakerThreshold?: number;
   halfOpenAfterMs?: number;
   redisCommandTimeoutMs?: number;
+  dbPoolMax?: number;
+  dbConnectTimeoutMs?: number;
   /** Put a TCP proxy the test controls in front of PostgreSQL (the app's pool only). */
   proxyPostgres?: boolean;
   /** Put a TCP proxy the test controls in front of Redis. */
@@ -86,7 +88,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const redisProxy = options.proxyRedis === true ? new TcpProxy({ host: redisTarget.hostname, port: Number(redisTarget.port || 6379) }) : undefined;
   await redisProxy?.open();
 
-  const pool = createPool(pgProxy === undefined ? db.url : via(db.url, pgProxy), { max: 8, connectionTimeoutMs: 2_000 });
+  const pool = createPool(pgProxy === undefined ? db.url : via(db.url, pgProxy), { max: options.dbPoolMax ?? 8, connectionTimeoutMs: options.dbConnectTimeoutMs ?? 2_000 });
   const redis = createRedisClient(redisProxy === undefined ? redisUrl : via(redisUrl, redisProxy), {
     commandTimeoutMs: options.redisCommandTimeoutMs ?? 1_000,
     connectTimeoutMs: 2_000,
@@ -108,6 +110,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     CACHE_STALE_TTL_MS: options.staleTtlMs ?? 3_600_000,
     DB_BREAKER_THRESHOLD: options.breakerThreshold ?? 3,
     DB_BREAKER_HALF_OPEN_AFTER_MS: options.halfOpenAfterMs ?? 500,
+    DB_POOL_MAX: options.dbPoolMax ?? 8,
+    DB_MAX_QUEUED: 1_000,
   } satisfies Partial<CatalogConfig>;
   const registry = createMetricsRegistry({ defaultMetrics: false });
   const logLines: string[] = [];
