@@ -91,6 +91,11 @@ async function metric(name: string): Promise<string> {
   return text.split('\n').filter((l) => l.startsWith(name)).join('; ');
 }
 
+/** Summary queries catalog-api has sent so far (its own counter of real queries). */
+async function summaryQueries(): Promise<number> {
+  return Number(/^catalog_db_queries_total\{op="summary",outcome="ok"[^}]*\} (\S+)$/m.exec(await (await fetch(`${origin}/metrics`)).text())?.[1] ?? 0);
+}
+
 try {
   await waitFor(async () => (await fetch(`${origin}/readyz`)).ok, { what: 'catalog-api to be ready', timeoutMs: 60_000, intervalMs: 200 });
   log(`generating ${reviews} reviews…`);
@@ -112,7 +117,10 @@ try {
   const zipf = zipfSampler(products, zipfS, random);
   const draw = (n: number): string[] => Array.from({ length: n }, () => `/products/${skuOf(zipf())}/details`);
   log(`zipf, cold cache: ${requests} requests…`);
-  const cold = await run(origin, draw(requests), concurrency);
+  const queriesBefore = await summaryQueries();
+  const coldPaths = draw(requests);
+  const cold = await run(origin, coldPaths, concurrency);
+  const coldQueries = (await summaryQueries()) - queriesBefore;
   const hits = cold.samples.filter((s) => s.outcome === 'hit');
   const misses = cold.samples.filter((s) => s.outcome === 'miss');
   const coldAll = figures(cold.samples);
@@ -150,7 +158,10 @@ try {
       row(`GET /products/:sku, warm, ${concurrency} in flight`, figures(warmProduct.samples), [f2(requests / warmProduct.seconds), ratio(warmProduct.samples)]),
     ]),
   );
-  console.log(`\ncatalog-api after the run: ${await metric('catalog_cache_hit_ratio')}; ${await metric('catalog_db_queries_total{op="summary"')}\n`);
+  console.log(
+    `\nZipf, cold cache: ${new Set(coldPaths).size} distinct SKUs requested, ${coldQueries} summary queries sent to PostgreSQL for ${misses.length} misses (the rest joined a load in flight).`,
+  );
+  console.log(`catalog-api after the run: ${await metric('catalog_cache_hit_ratio')}\n`);
   console.log(`## Floor: redis-benchmark -t get on the same Redis (value ${entryBytes} bytes, the size of a cached product + summary)\n`);
   const warmBy = new Map([[1, figures(warmOne.samples)], [concurrency, figures(warm.samples)]]);
   console.log(
