@@ -92,7 +92,9 @@ describe('operator process', () => {
   });
 
   it('two replicas: one leader; the standby takes over when the leader dies, within the lease time', async () => {
-    const lease = { LEASE_NAME: 'pair', LEASE_DURATION_MS: '4000', LEASE_RENEW_DEADLINE_MS: '3000', LEASE_RETRY_MS: '500' };
+    // A leader that cannot renew within the renew deadline exits (it must stop acting before the
+    // lease can pass): a 3 s deadline made a loaded box's leader quit before the kill.
+    const lease = { LEASE_NAME: 'pair', LEASE_DURATION_MS: '10000', LEASE_RENEW_DEADLINE_MS: '7000', LEASE_RETRY_MS: '500' };
     const a = await start(lease);
     await waitFor(async () => (await a.readyz()).body.leader === true, { what: 'replica a to lead' });
     const b = await start(lease);
@@ -113,7 +115,7 @@ describe('operator process', () => {
     await a.stop('SIGKILL');
     await waitFor(async () => (await b.readyz()).body.leader === true, { what: 'replica b to take over', timeoutMs: 30_000, intervalMs: 50 });
     const failoverMs = Date.now() - killedAt;
-    console.log(`leader failover after SIGKILL: ${failoverMs} ms (lease duration 4000 ms, retry period 500 ms)`);
+    console.log(`leader failover after SIGKILL: ${failoverMs} ms (lease duration 10000 ms, retry period 500 ms)`);
     const after = await kube.get<{ spec: { holderIdentity: string; leaseTransitions: number } }>(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/pair`);
     expect(after?.spec.holderIdentity).toBe(b.identity);
     expect(after?.spec.leaseTransitions).toBe((held?.spec.leaseTransitions ?? 0) + 1);

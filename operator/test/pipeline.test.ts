@@ -104,8 +104,10 @@ describe('an OrderPipeline on the real API server and brokers', () => {
     await waitFor(async () => (await rabbit.getQueue(vhost, 'payments')) !== undefined, { what: 'queue payments to come back', timeoutMs: 30_000 });
     await waitFor(async () => (await admin.listTopics()).includes(topic), { what: 'the topic to come back', timeoutMs: 30_000 });
     expect(await rabbit.getBindings(vhost, 'orders', 'payments')).toHaveLength(1);
-    const drift = (await eventsFor(kube, ns, 'checkout')).filter((e) => e.reason === 'DriftRepaired').map((e) => e.message);
-    expect(drift).toEqual(expect.arrayContaining(['recreated queue payments, which was missing on the broker']));
+    // The event is recorded after the repair; on a loaded box it can land a moment after the queue.
+    const repaired = async (): Promise<string[]> => (await eventsFor(kube, ns, 'checkout')).filter((e) => e.reason === 'DriftRepaired').map((e) => e.message);
+    await waitFor(async () => (await repaired()).includes('recreated queue payments, which was missing on the broker'), { what: 'the DriftRepaired event for the queue', timeoutMs: 15_000 });
+    expect(await repaired()).toEqual(expect.arrayContaining(['recreated queue payments, which was missing on the broker']));
   });
 
   it('an invalid spec is rejected by the API server with a clear message', async () => {
