@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { writePrometheusTarget } from '@orderflow/http';
 import { createLogger } from '@orderflow/logging';
 import { AmqpConnection } from '@orderflow/messaging';
@@ -18,9 +19,11 @@ const metrics = createDashboardMetrics(registry);
 
 // Commands fail fast while Redis is away (the status feed requeues, the page reconnects) rather
 // than queueing without bound; the subscriber is a connection of its own, as Pub/Sub requires.
-const redisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectionName: 'dashboard' } as const;
+// Connection names carry host and pid, so an operator (or a test) can tell replicas apart in CLIENT LIST.
+const instance = `${hostname()}:${process.pid}`;
+const redisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectionName: `dashboard:${instance}` };
 const redis = new Redis(config.REDIS_URL, redisOptions);
-const subscriber = new Redis(config.REDIS_URL, { ...redisOptions, connectionName: 'dashboard-subscriber' });
+const subscriber = new Redis(config.REDIS_URL, { ...redisOptions, connectionName: `dashboard-subscriber:${instance}` });
 for (const [name, client] of [['commands', redis], ['subscriber', subscriber]] as const) {
   client.on('error', (err: Error) => logger.warn({ connection: name, err: err.message }, 'Redis connection error'));
 }
