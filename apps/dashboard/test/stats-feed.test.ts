@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Producer, stringSerializers } from '@platformatic/kafka';
+import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
+import type { Page } from 'playwright-core';
+import type { OrderAlert, OrderStats } from '../src/aggregator-contract.ts';
+import { createBoardEnv, type BoardEnv } from './support/board-env.ts';
+import { connectionState, launchBrowser, type TestBrowser } from './support/browser.ts';
+import { startApp, type RunningApp } from './support/processes.ts';
+
+const MINUTE = 60_000;
+
+function stats(windowStartMs: number, orderCount: number, options: { final?: boolean; emittedAt?: number } = {}): OrderStats {
+  return {
+    windowStart: new Date(windowStartMs).toISOString(),
+    windowEnd: new Date(windowStartMs + MINUTE).toISOString(),
+    orderCount,
+    tps: orderCount / 60,
+    revenueMinorByCurrency: { EUR: orderCount * 1999 },
+    final: options.final ?? false,
+    emittedAt: new Date(options.emittedAt ?? Date.now()).toISOString(),
+  };
+}
+
+function alert(kind: OrderAlert['kind'], windowStartMs: number, message: string): OrderAlert {
+  const windowStart = new Date(windowStartMs).toISOString();
+  return { alertId: `${kind}:${windowStart}`, kind, windowStart, observed: 900, expected: 120, threshold: 600, message, emittedAt: new Date().toISOString() };
+}
+
+const tpsShown = (page: Page) => page.$eval('#tps', (el) => el.getAttribute('data-tps') ?? '');
+const alertsShown = (page: Page) => page.$$eval('#alerts li[data-alert-id]', (lis) => lis.map((li) => li.getAttribute('data-alert-id') ?? ''));
+
+// The stream aggregator's topics, produced in Kafka transactions as the aggregator does; the
+// dashboard reads them read_committed into the shared snapshot, and the page shows TPS and alerts.
+describe('stats and alerts from the stream aggregator', () => {
+  let env: BoardEnv;
+  let producer: Producer<string, string, string, string>;
+  let dashboard: RunningApp;
+  let browser: TestBrowser;
+  let page: Page;
+
+  /** Sends records in one transaction and commits or aborts it. */
+  const inTransaction = async (outcome: 'commit' | 'abort', messages: { topic: string; key: string; value: string; partition?: number }[]): Promise<void> => {
+    const tx = await producer.beginTransaction();
+    await tx.send({ messages });
+    if (outcome === 'commit') await tx.commit();
+    else await tx.abort();
+  };
+
+  beforeAll(async () => {
+    env = await createBoardEnv('board-stats');
+    producer = new Producer({
+      clientId: 'board-stats-test',
+      bootstrapBrokers: stackSetting('KAFKA_BROKERS').split(','),
+      serializers: stringSerializers,
+      idempotent: true,
+      transactionalId: uniqueName('board-stats-test'),
+      autocreateTopics: false,
+    });
+    dashboard = await startApp('dashboard', env.dashboardEnv());
+    browser = await launchBrowser();
+    page = await browser.open(dashboard.url);
+    await waitFor(async () => (await connectionState(page)) === 'live', { what: 'the page to go live' });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.stop();
+    await producer?.close();
+    await env?.close();
+  });
+
+  it('shows the current window’s TPS (the last record of each window) and new alerts', async () => {
+    const now = Math.floor(Date.now() / MINUTE) * MINUTE;
+    const earlier = now - MINUTE;
+    const t = Date.now();
+    await inTransaction('commit', [
+      { topic: env.statsTopic, key: new Date(earlier).toISOString(), value: JSON.stringify(stats(earlier, 120, { emittedAt: t })) },
+      { topic: env.statsTopic, key: new Date(earlier).toISOString(), value: JSON.stringify(stats(earlier, 150, { final: true, emittedAt: t + 1 })) },
+      { topic: env.statsTopic, key: new Date(now).toISOString(), value: JSON.stringify(stats(now, 60, { emittedAt: t + 2 })) },
+      { topic: env.statsTopic, key: new Date(now).toISOString(), value: JSON.stringify(stats(now, 90, { emittedAt: t + 3 })) },
+    ]);
+    await waitFor(async () => (await tpsShown(page)) === String(90 / 60), { what: 'the current window’s TPS on the page' });
+    expect(await page.$eval('#final-tps', (el) => el.textContent)).toBe((150 / 60).toFixed(2));
+
+    const spike = alert('threshold_high', now, '900 orders in a minute, above the 600 threshold');
+    await inTransaction('commit', [{ topic: env.alertsTopic, key: spike.alertId, value: JSON.stringify(spike) }]);
+    await waitFor(async () => (await alertsShown(page)).includes(spike.alertId), { what: 'the alert on the page' });
+    // A replay (same id) is shown once.
+    await inTransaction('commit', [{ topic: env.alertsTopic, key: spike.alertId, value: JSON.stringify({ ...spike, emittedAt: new Date().toISOString() }) }]);
+    const marker = alert('sigma_low', now, 'marker after the replay');
+    await inTransaction('commit', [{ topic: env.alertsTopic, key: marker.alertId, value: JSON.stringify(marker) }]);
+    await waitFor(async () => (await alertsShown(page)).includes(marker.alertId), { what: 'the marker alert' });
+    expect((await alertsShown(page)).filter((id) => id === spike.alertId)).toHaveLength(1);
+  });
+
+  it('never shows records of an aborted aggregator transaction (read_committed)', async () => {
+    const window = Math.floor(Date.now() / MINUTE) * MINUTE + MINUTE; // the next minute: it becomes the current one
+    const key = new Date(window).toISOString();
+    const t = Date.now();
+    const ghost = alert('sigma_high', window, 'from an aborted transaction');
+    // Same keys or partition as what follows, so the committed records come after the aborted ones.
+    await inTransaction('abort', [
+      { topic: env.statsTopic, key, value: JSON.stringify(stats(window, 59_940, { emittedAt: t + 1_000 })) },
+      { topic: env.alertsTopic, key: ghost.alertId, value: JSON.stringify(ghost), partition: 0 },
+    ]);
+    const real = alert('threshold_low', window, 'after the aborted transaction');
+    await inTransaction('commit', [
+      // Emitted "earlier" than the aborted record: had that been applied, this one would lose.
+      { topic: env.statsTopic, key, value: JSON.stringify(stats(window, 30, { emittedAt: t })) },
+      { topic: env.alertsTopic, key: real.alertId, value: JSON.stringify(real), partition: 0 },
+    ]);
+    await waitFor(async () => (await alertsShown(page)).includes(real.alertId), { what: 'the committed alert' });
+    await waitFor(async () => (await tpsShown(page)) === String(30 / 60), { what: 'the committed TPS of the new window' });
+    expect(await alertsShown(page)).not.toContain(ghost.alertId);
+  });
+
+  it('skips a record that breaks the contract, counts it, and goes on', async () => {
+    const window = Math.floor(Date.now() / MINUTE) * MINUTE + 2 * MINUTE;
+    const key = new Date(window).toISOString();
+    await inTransaction('commit', [
+      { topic: env.statsTopic, key, value: '{"windowStart":"not a date","tps":"fast"}' },
+      { topic: env.statsTopic, key, value: 'not json' },
+      { topic: env.statsTopic, key, value: JSON.stringify(stats(window, 12)) },
+    ]);
+    await waitFor(async () => (await tpsShown(page)) === String(12 / 60), { what: 'the valid record after the broken ones' });
+    const metrics = await (await fetch(`${dashboard.url}/metrics`)).text();
+    const invalid = metrics.split('\n').find((l) => l.startsWith('dashboard_aggregate_records_total{') && l.includes('outcome="invalid"'));
+    expect(Number(invalid?.slice(invalid.lastIndexOf(' ') + 1))).toBe(2);
+  });
+});
