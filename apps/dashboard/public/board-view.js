@@ -26,12 +26,13 @@ export class BoardView {
   /**
    * @param {BoardState} state
    * @param {{ measure?: boolean }} [options] measure: record when each order version was drawn
-   *   (epoch ms, `performance.timeOrigin + performance.now()`) in `renderedAt`, for the benchmark
+   *   (epoch ms, `performance.timeOrigin + performance.now()`) next to the commit time the event
+   *   carries (`updatedAt`), in `renderedAt`, for the benchmark
    */
   constructor(state, options = {}) {
     this.state = state;
     this.measure = options.measure === true;
-    /** @type {Map<string, number>} `${orderId}:${version}` → epoch ms drawn */
+    /** @type {Map<string, { renderedAt: number, updatedAt: string }>} `${orderId}:${version}` → when drawn, and when committed */
     this.renderedAt = new Map();
     this.scheduled = false;
     this.body = /** @type {HTMLElement} */ (document.querySelector('#orders tbody'));
@@ -87,7 +88,7 @@ export class BoardView {
       const now = performance.timeOrigin + performance.now();
       for (const order of orders) {
         const key = `${order.orderId}:${order.version}`;
-        if (!this.renderedAt.has(key)) this.renderedAt.set(key, now);
+        if (!this.renderedAt.has(key)) this.renderedAt.set(key, { renderedAt: now, updatedAt: order.updatedAt });
       }
     }
   }

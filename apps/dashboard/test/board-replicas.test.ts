@@ -49,7 +49,7 @@ describe('two dashboard replicas under a burst of 1,000 status changes', () => {
     let changes = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const batch: StatusChange[] = ids.map((orderId) => ({ orderId, status: statusOfRound(round) }));
-      const commits: Promise<number>[] = [];
+      const commits: Promise<unknown>[] = [];
       for (let i = 0; i < batch.length; i += PER_TRANSACTION) commits.push(source.changeStatuses(batch.slice(i, i + PER_TRANSACTION)));
       await Promise.all(commits);
       changes += batch.length;

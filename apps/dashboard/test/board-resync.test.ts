@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_TYPES, EXCHANGES, type OrderCreatedEvent, type OrderStatus, type OrderStatusChangedEvent } from '@orderflow/messaging';
+import { EXCHANGES, type OrderCreatedEvent, type OrderStatus, type OrderStatusChangedEvent } from '@orderflow/messaging';
 import { waitFor } from '@orderflow/testkit';
 import { connect, type ChannelModel, type Channel } from 'amqplib';
 import type { Page } from 'playwright-core';

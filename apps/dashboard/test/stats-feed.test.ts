@@ -4,7 +4,7 @@ import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import type { Page } from 'playwright-core';
 import type { OrderAlert, OrderStats } from '../src/aggregator-contract.ts';
 import { createBoardEnv, type BoardEnv } from './support/board-env.ts';
-import { connectionState, launchBrowser, type TestBrowser } from './support/browser.ts';
+import { connectionState, launchBrowser, type ElementAttributes, type TestBrowser } from './support/browser.ts';
 import { startApp, type RunningApp } from './support/processes.ts';
 
 const MINUTE = 60_000;
@@ -26,8 +26,9 @@ function alert(kind: OrderAlert['kind'], windowStartMs: number, message: string)
   return { alertId: `${kind}:${windowStart}`, kind, windowStart, observed: 900, expected: 120, threshold: 600, message, emittedAt: new Date().toISOString() };
 }
 
-const tpsShown = (page: Page) => page.$eval('#tps', (el) => el.getAttribute('data-tps') ?? '');
-const alertsShown = (page: Page) => page.$$eval('#alerts li[data-alert-id]', (lis) => lis.map((li) => li.getAttribute('data-alert-id') ?? ''));
+const tpsShown = (page: Page): Promise<string> => page.$eval('#tps', (el) => (el as unknown as ElementAttributes).getAttribute('data-tps') ?? '');
+const alertsShown = (page: Page): Promise<string[]> =>
+  page.$$eval('#alerts li[data-alert-id]', (lis) => (lis as unknown as ElementAttributes[]).map((li) => li.getAttribute('data-alert-id') ?? ''));
 
 // The stream aggregator's topics, produced in Kafka transactions as the aggregator does; the
 // dashboard reads them read_committed into the shared snapshot, and the page shows TPS and alerts.
@@ -80,7 +81,7 @@ describe('stats and alerts from the stream aggregator', () => {
       { topic: env.statsTopic, key: new Date(now).toISOString(), value: JSON.stringify(stats(now, 90, { emittedAt: t + 3 })) },
     ]);
     await waitFor(async () => (await tpsShown(page)) === String(90 / 60), { what: 'the current window’s TPS on the page' });
-    expect(await page.$eval('#final-tps', (el) => el.textContent)).toBe((150 / 60).toFixed(2));
+    expect(await page.$eval('#final-tps', (el) => (el as unknown as ElementAttributes).textContent)).toBe((150 / 60).toFixed(2));
 
     const spike = alert('threshold_high', now, '900 orders in a minute, above the 600 threshold');
     await inTransaction('commit', [{ topic: env.alertsTopic, key: spike.alertId, value: JSON.stringify(spike) }]);

@@ -43,6 +43,12 @@ export async function launchBrowser(): Promise<TestBrowser> {
   };
 }
 
+/** What the tests read from a DOM element (the workspace compiles without the DOM library). */
+export interface ElementAttributes {
+  getAttribute(name: string): string | null;
+  readonly textContent: string | null;
+}
+
 /** One row of the board as the page shows it. */
 export interface ShownOrder {
   status: string;
@@ -52,12 +58,12 @@ export interface ShownOrder {
 /** The board's rows, read from the DOM: order id → status and version. */
 export async function shownOrders(page: Page): Promise<Map<string, ShownOrder>> {
   const rows = await page.$$eval('#orders tbody tr[data-order-id]', (trs) =>
-    trs.map((tr) => [tr.getAttribute('data-order-id') ?? '', tr.getAttribute('data-status') ?? '', Number(tr.getAttribute('data-version'))] as const),
+    (trs as unknown as ElementAttributes[]).map((tr) => [tr.getAttribute('data-order-id') ?? '', tr.getAttribute('data-status') ?? '', Number(tr.getAttribute('data-version'))] as const),
   );
   return new Map(rows.map(([id, status, version]) => [id, { status, version }]));
 }
 
 /** The page's connection indicator: connecting, live or reconnecting. */
 export async function connectionState(page: Page): Promise<string | undefined> {
-  return page.$eval('#connection', (el) => el.getAttribute('data-connection') ?? undefined);
+  return page.$eval('#connection', (el) => (el as unknown as ElementAttributes).getAttribute('data-connection') ?? undefined);
 }

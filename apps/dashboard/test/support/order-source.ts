@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { recordStatusChanges, type StatusChange } from '@orderflow/order-status';
+import { recordStatusChanges, type StatusChange, type StatusChangeResult } from '@orderflow/order-status';
 import { createPool, migrate, withTransaction, type Pool } from '@orderflow/pg';
 import { createTestDatabase, type TestDatabase } from '@orderflow/testkit';
 import { startApp, type RunningApp } from './processes.ts';
@@ -15,9 +15,10 @@ export interface OrderSource {
   createOrders(count: number, options?: { concurrency?: number }): Promise<string[]>;
   /**
    * Records status changes in one transaction through `@orderflow/order-status`, as
-   * payment-worker does (outbox rows, pg_notify); resolves after COMMIT with its time (epoch ms).
+   * payment-worker does (outbox rows, pg_notify); resolves after COMMIT with its time (epoch ms)
+   * and each change's outcome and new version.
    */
-  changeStatuses(changes: readonly StatusChange[]): Promise<number>;
+  changeStatuses(changes: readonly StatusChange[]): Promise<{ committedAt: number; results: StatusChangeResult[] }>;
   /** Every order's status and version, from the database. */
   statuses(): Promise<Map<string, { status: string; version: number }>>;
   close(): Promise<void>;
@@ -53,8 +54,8 @@ export async function startOrderSource(rabbitmqUrl: string): Promise<OrderSource
       return ids;
     },
     async changeStatuses(changes) {
-      await withTransaction(pool, (client) => recordStatusChanges(client, changes));
-      return Date.now();
+      const results = await withTransaction(pool, (client) => recordStatusChanges(client, changes));
+      return { committedAt: Date.now(), results };
     },
     async statuses() {
       const { rows } = await pool.query<{ id: string; status: string; version: number }>('select id, status, version from orders');
