@@ -35,6 +35,12 @@ export const DashboardConfigSchema = Type.Object({
   HEARTBEAT_MS: env.int({ default: 5_000, minimum: 100, maximum: 60_000 }),
   /** A browser whose unsent WebSocket data exceeds this is disconnected (it reconnects and resyncs) rather than buffered without bound. */
   CLIENT_MAX_BUFFERED_BYTES: env.int({ default: 4_194_304, minimum: 65_536, maximum: 268_435_456 }),
+  /**
+   * Origins (`https://board.example.com`, comma-separated) whose pages may open the board's
+   * WebSocket besides the page's own; unset = same origin only. Guards against other sites
+   * reading the board through a visitor's browser (cross-site WebSocket hijacking).
+   */
+  BOARD_ALLOWED_ORIGINS: env.optional(env.string({ minLength: 1 })),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, minimum: 100, maximum: 600_000 }),
   /** When set (local runs), a file_sd target for this instance's /metrics is written there. */
   PROMETHEUS_TARGETS_DIR: env.optional(env.string({ minLength: 1 })),

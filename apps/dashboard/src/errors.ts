@@ -21,3 +21,10 @@ export const InvalidClientMessage = defineError<[string]>({
   message: (why) => `unknown board request: ${why}`,
   statusCode: 400,
 });
+
+/** A page from another site tried to open the board's WebSocket. */
+export const OriginNotAllowed = defineError<[string]>({
+  code: 'DASHBOARD_ERR_ORIGIN_NOT_ALLOWED',
+  message: (origin) => `pages from ${origin} may not open the board's WebSocket`,
+  statusCode: 403,
+});

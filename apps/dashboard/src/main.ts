@@ -53,6 +53,7 @@ const app = buildServer({
   hub,
   registry,
   logger,
+  allowedOrigins: (config.BOARD_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter((o) => o !== ''),
   checks: [
     { name: 'redis', check: async () => void (await redis.ping()) },
     { name: 'redis-subscription', check: () => (hub.subscribed ? Promise.resolve() : Promise.reject(new Error('not subscribed to the board channel'))) },

@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { RawData, WebSocket } from 'ws';
 import type { BoardStore } from './board-store.ts';
 import type { ChangeHub } from './change-hub.ts';
-import { InvalidClientMessage } from './errors.ts';
+import { InvalidClientMessage, OriginNotAllowed } from './errors.ts';
 import { pageAssets } from './page-assets.ts';
 
 /** What the server needs from outside; main.ts builds them, tests pass their own. */
@@ -16,6 +16,19 @@ export interface DashboardDeps {
   registry: Registry;
   logger?: Logger;
   checks?: readonly ReadinessCheck[];
+  /** Origins allowed to open the WebSocket besides the page's own (see BOARD_ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
+}
+
+/** Same origin (the Origin header names the Host the request came to), or one listed; clients without Origin are not browsers. */
+function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  if (allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 // A browser only ever sends `{"type":"resync"}`; anything larger is not the page talking.
@@ -55,6 +68,10 @@ export function buildServer(deps: DashboardDeps): FastifyInstance {
   app.get('/board/snapshot', () => deps.store.snapshot());
 
   void app.register((scope, _opts, done) => {
+    const allowed = deps.allowedOrigins ?? [];
+    scope.addHook('preValidation', (request, _reply, done) => {
+      done(originAllowed(request.headers.origin, request.headers.host, allowed) ? undefined : new OriginNotAllowed([request.headers.origin ?? '']));
+    });
     scope.get('/board/ws', { websocket: true }, (socket) => {
       socket.on('message', (data) => handleClientMessage(deps.hub, socket, data));
       socket.on('close', () => deps.hub.detach(socket));
