@@ -64,22 +64,30 @@ try {
     },
     { timeoutMs: 120_000, what: 'every change drawn' },
   );
-  const drawn = new Map(
-    await page.evaluate(() =>
-      [...(globalThis as unknown as { orderBoard: { view: { renderedAt: Map<string, { renderedAt: number; updatedAt: string }> } } }).orderBoard.view.renderedAt.entries()],
-    ),
-  );
+  type MeasuringView = { renderedAt: Map<string, { renderedAt: number; updatedAt: string }>; receivedAt: Map<string, number> };
+  const [drawnEntries, receivedEntries] = await page.evaluate(() => {
+    const view = (globalThis as unknown as { orderBoard: { view: MeasuringView } }).orderBoard.view;
+    return [[...view.renderedAt.entries()], [...view.receivedAt.entries()]] as const;
+  });
+  const drawn = new Map(drawnEntries);
+  const received = new Map(receivedEntries);
 
   const fromEvent: number[] = [];
   const fromCommit: number[] = [];
+  const toMessage: number[] = [];
+  const messageToDrawn: number[] = [];
   for (const [key, committedAt] of committed) {
     const d = drawn.get(key);
     if (d === undefined) throw new Error(`${key} was never drawn`);
     fromEvent.push(d.renderedAt - Date.parse(d.updatedAt));
     fromCommit.push(d.renderedAt - committedAt);
+    const r = received.get(key);
+    if (r !== undefined) {
+      toMessage.push(r - committedAt);
+      messageToDrawn.push(d.renderedAt - r);
+    }
   }
-  fromEvent.sort((a, b) => a - b);
-  fromCommit.sort((a, b) => a - b);
+  for (const xs of [fromEvent, fromCommit, toMessage, messageToDrawn]) xs.sort((a, b) => a - b);
   const row = (label: string, xs: number[]): string[] => [label, String(xs.length), ms(quantile(xs, 0.5)), ms(quantile(xs, 0.9)), ms(quantile(xs, 0.99)), ms(xs[xs.length - 1]!)];
 
   console.log(`# live board latency — ${new Date().toISOString()}`);
@@ -88,7 +96,12 @@ try {
   console.log(
     table(
       ['measured from', 'changes', 'p50', 'p90', 'p99', 'max'],
-      [row('event occurredAt (in the transaction) → drawn', fromEvent), row('COMMIT returned → drawn', fromCommit)],
+      [
+        row('event occurredAt (in the transaction) → drawn', fromEvent),
+        row('COMMIT returned → drawn', fromCommit),
+        row('  of which COMMIT → WebSocket message in the page', toMessage),
+        row('  of which message → drawn (next animation frame)', messageToDrawn),
+      ],
     ),
   );
   const truth = await source.statuses();

@@ -34,10 +34,17 @@ export class BoardView {
     this.measure = options.measure === true;
     /** @type {Map<string, { renderedAt: number, updatedAt: string }>} `${orderId}:${version}` → when drawn, and when committed */
     this.renderedAt = new Map();
+    /** @type {Map<string, number>} `${orderId}:${version}` → when its WebSocket message arrived (epoch ms) */
+    this.receivedAt = new Map();
     this.scheduled = false;
     this.body = /** @type {HTMLElement} */ (document.querySelector('#orders tbody'));
     /** @type {Map<string, HTMLTableRowElement>} */
     this.rows = new Map();
+  }
+
+  /** With measuring on, notes when an order version's message arrived. @param {{ orderId: string, version: number }} order */
+  received(order) {
+    if (this.measure) this.receivedAt.set(`${order.orderId}:${order.version}`, performance.timeOrigin + performance.now());
   }
 
   /** Draws at the next frame (many changes in one frame are drawn once). */

@@ -42,6 +42,7 @@ function connect() {
       case 'stats':
       case 'alert': {
         const outcome = state.applyChange(message);
+        if (message.kind === 'order') view.received(message.data);
         if (outcome === 'applied') view.schedule();
         else if (outcome === 'gap') requestResync(ws);
         break;
