@@ -104,7 +104,8 @@ export class StatsFeed {
       } catch (err) {
         if (this.#stopping) break;
         failures += 1;
-        this.#o.logger.warn({ err: (err as Error).message, failures }, 'stream statistics feed failed; retrying');
+        // Topics not created yet (the aggregator's pipeline not applied) is a normal state: say it now and then, not every retry.
+        if (failures === 1 || failures % 20 === 0) this.#o.logger.warn({ err: (err as Error).message, failures }, 'stream statistics feed failed; retrying');
       } finally {
         this.#o.metrics.statsFeedUp.set(0);
         await this.#stream?.close().catch(() => undefined);
