@@ -3,7 +3,7 @@ import type { Logger } from '@orderflow/logging';
 import { OrderCreatedEvent, OrderStatusChangedEvent, startConsumer, type AmqpConnection, type Consumer } from '@orderflow/messaging';
 import { Type } from '@sinclair/typebox';
 import type { Channel } from 'amqplib';
-import type { Registry } from 'prom-client';
+import type { Registry } from '@orderflow/telemetry';
 import type { BoardStore } from './board-store.ts';
 import type { DashboardMetrics } from './metrics.ts';
 import { declareStatusQueue } from './status-topology.ts';
