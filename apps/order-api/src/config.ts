@@ -1,4 +1,4 @@
-import { Type, env, loadConfig, type Static } from '@orderflow/config';
+import { ConfigError, Type, env, loadConfig, type Static } from '@orderflow/config';
 
 /** Every variable order-api reads; `DATABASE_URL` and `RABBITMQ_URL` may come from `<NAME>_FILE`. */
 export const ConfigSchema = Type.Object({
@@ -20,6 +20,16 @@ export const ConfigSchema = Type.Object({
   RELAY_ENABLED: env.bool(true),
   RELAY_BATCH_SIZE: env.int({ default: 1_000, minimum: 1, maximum: 10_000 }),
   RELAY_CONFIRM_WINDOW: env.int({ default: 500, minimum: 1, maximum: 10_000 }),
+  /**
+   * Longest wait for a batch's publisher confirms (a memory alarm or a stalled link stalls them):
+   * then the relay rolls back, releasing the rows' locks, and retries with backoff.
+   */
+  RELAY_CONFIRM_TIMEOUT_MS: env.int({ default: 10_000, minimum: 100, maximum: 300_000 }),
+  /**
+   * PostgreSQL ends a session idle inside a transaction this long (releasing its locks). Must be
+   * longer than RELAY_CONFIRM_TIMEOUT_MS, the relay's deliberate wait inside its transaction.
+   */
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: env.int({ default: 60_000, minimum: 1_000, maximum: 3_600_000 }),
   /** Fallback poll when no notification arrives (rows written by other processes). */
   RELAY_POLL_INTERVAL_MS: env.int({ default: 500, minimum: 10, maximum: 60_000 }),
   /** Longest wait between attempts while RabbitMQ is down. */
@@ -27,6 +37,12 @@ export const ConfigSchema = Type.Object({
   /** Published outbox rows are kept this long (for audits and replays), then deleted. */
   OUTBOX_RETENTION_HOURS: env.number({ default: 24, minimum: 0, maximum: 24 * 365 }),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 20_000, minimum: 100, maximum: 600_000 }),
+  /**
+   * Bearer token that may list every customer's orders (`GET /orders` without `customerId`).
+   * Unset: listing always needs `customerId`. At least 32 characters; `ORDERS_ADMIN_TOKEN_FILE`
+   * reads it from a mounted Secret.
+   */
+  ORDERS_ADMIN_TOKEN: env.optional(env.secret({ minLength: 32 })),
   /** When set (local runs), a file_sd target for this instance's /metrics is written there. */
   PROMETHEUS_TARGETS_DIR: env.optional(env.string({ minLength: 1 })),
   /** Address Prometheus should scrape, default `127.0.0.1:<PORT>`. */
@@ -37,5 +53,12 @@ export type OrderApiConfig = Readonly<Static<typeof ConfigSchema>>;
 
 /** Reads the environment once; fails naming every bad variable. */
 export function readConfig(source: Record<string, string | undefined> = process.env): OrderApiConfig {
-  return loadConfig(ConfigSchema, source);
+  const config = loadConfig(ConfigSchema, source);
+  if (config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS <= config.RELAY_CONFIRM_TIMEOUT_MS) {
+    // PostgreSQL would end the relay's session while it legitimately waits for confirms.
+    throw new ConfigError([
+      `DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: must be greater than RELAY_CONFIRM_TIMEOUT_MS (${config.RELAY_CONFIRM_TIMEOUT_MS}), got ${config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
+    ]);
+  }
+  return config;
 }

@@ -31,7 +31,7 @@ export const InvalidCursor = defineError({
 /** The order could not be stored (database unreachable or overloaded); retry with the same Idempotency-Key. */
 export const OrderNotStored = defineError<[string]>({
   code: 'ORDERS_ERR_NOT_STORED',
-  message: (why) => `the order was not stored: ${why}`,
+  message: (why) => `the order was not stored: ${why}; retry with the same Idempotency-Key`,
   statusCode: 503,
   retriable: true,
 });
@@ -42,4 +42,18 @@ export const ShuttingDown = defineError({
   message: 'order-api is shutting down; retry against another instance',
   statusCode: 503,
   retriable: true,
+});
+
+/** `GET /orders` without `customerId` lists every customer's orders: only with the admin token. */
+export const AdminTokenRequired = defineError({
+  code: 'ORDERS_ERR_ADMIN_TOKEN_REQUIRED',
+  message: "listing every customer's orders needs the admin bearer token; pass customerId to list one customer's orders",
+  statusCode: 401,
+});
+
+/** An `Authorization` header was sent and is not the admin bearer token. */
+export const InvalidAdminToken = defineError({
+  code: 'ORDERS_ERR_INVALID_TOKEN',
+  message: 'the bearer token is not valid',
+  statusCode: 401,
 });

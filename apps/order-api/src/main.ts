@@ -1,88 +1,15 @@
-import { fileURLToPath } from 'node:url';
 import { createLogger } from '@orderflow/logging';
-import { AmqpConnection, ConfirmPublisher, declareOrderTopology } from '@orderflow/messaging';
-import { writePrometheusTarget } from '@orderflow/http';
-import { createPool, migrate, ping } from '@orderflow/pg';
 import { createMetricsRegistry } from '@orderflow/telemetry';
 import { readConfig } from './config.ts';
-import { OrderWriter } from './intake/order-writer.ts';
-import { createOrderApiMetrics } from './metrics.ts';
-import { OutboxListener } from './relay/outbox-listener.ts';
-import { OutboxPruner } from './relay/outbox-pruner.ts';
-import { OutboxRelay } from './relay/outbox-relay.ts';
-import { buildServer } from './server.ts';
-import { shutdown, type RunningParts } from './shutdown.ts';
+import { shutdown } from './shutdown.ts';
+import { startOrderApi } from './start.ts';
 
-// The only place that connects, listens and handles signals.
+// The only place that reads the process environment and handles signals; start.ts composes.
 const config = readConfig();
 const logger = createLogger('order-api', { level: config.LOG_LEVEL });
 const registry = createMetricsRegistry({ defaultLabels: { service: 'order-api' } });
+const { parts } = await startOrderApi(config, { logger, registry });
 
-const pool = createPool(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicationName: 'order-api' });
-if (config.MIGRATE_ON_START) {
-  const result = await migrate(pool, { dir: fileURLToPath(new URL('../migrations', import.meta.url)), table: 'order_api_migrations' });
-  logger.info(result, 'migrations');
-}
-
-// Orders are accepted while RabbitMQ is down (they wait in the outbox), so do not block on it.
-const connection = await AmqpConnection.open(config.RABBITMQ_URL, { name: 'order-api', logger, waitForConnect: false });
-connection.on('connect', () => {
-  void (async () => {
-    try {
-      const ch = await connection.createChannel();
-      await declareOrderTopology(ch);
-      await ch.close();
-    } catch (err) {
-      logger.error({ err }, 'declaring the order topology failed');
-    }
-  })();
-});
-
-const metrics = createOrderApiMetrics(registry, pool);
-const publisher = new ConfirmPublisher(connection, { window: config.RELAY_CONFIRM_WINDOW, registry });
-const relay = config.RELAY_ENABLED
-  ? new OutboxRelay({
-      pool,
-      publisher,
-      logger: logger.child({ component: 'outbox-relay' }),
-      metrics,
-      batchSize: config.RELAY_BATCH_SIZE,
-      pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
-      maxBackoffMs: config.RELAY_MAX_BACKOFF_MS,
-    })
-  : undefined;
-const writer = new OrderWriter(pool, {
-  maxBatch: config.INTAKE_MAX_BATCH,
-  maxConcurrentWrites: config.INTAKE_MAX_CONCURRENT_WRITES,
-  observer: {
-    flushed(size, seconds, ok) {
-      metrics.intakeBatchSize.observe(size);
-      metrics.intakeWriteSeconds.observe({ outcome: ok ? 'ok' : 'error' }, seconds);
-    },
-  },
-  onCommitted: () => relay?.wake(),
-});
-const pruner = relay === undefined ? undefined : new OutboxPruner({ pool, logger, retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000 });
-const listener = relay === undefined ? undefined : new OutboxListener(config.DATABASE_URL, logger, () => relay.wake());
-await listener?.start();
-
-const app = await buildServer(config, {
-  logger,
-  pool,
-  writer,
-  registry,
-  metrics,
-  // RabbitMQ is not a readiness condition: intake works without it (the outbox holds the events).
-  readinessChecks: [{ name: 'postgres', check: () => ping(pool) }],
-});
-relay?.start();
-pruner?.start();
-await app.listen({ port: config.PORT, host: config.HOST });
-
-const address = config.METRICS_ADVERTISE_ADDRESS ?? `127.0.0.1:${config.PORT}`;
-const removeTarget = config.PROMETHEUS_TARGETS_DIR === undefined ? undefined : await writePrometheusTarget(config.PROMETHEUS_TARGETS_DIR, 'order-api', address);
-
-const parts: RunningParts = { app, writer, publisher, connection, pool, logger, ...(relay && { relay }), ...(listener && { listener }), ...(pruner && { pruner }), ...(removeTarget && { removeTarget }) };
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

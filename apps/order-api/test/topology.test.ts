@@ -9,6 +9,7 @@ import {
   QUEUES,
   declareOrderTopology,
   logRoutingKey,
+  requiresSubscriber,
 } from '@orderflow/messaging';
 
 // Every exchange type of the order topology, exercised on the real broker in a fresh vhost.
@@ -67,12 +68,14 @@ describe('order topology on RabbitMQ', () => {
 
   it('direct: order.status_changed does not reach the payments queue', async () => {
     const before = await vhost.messages(QUEUES.payments);
-    await publisher.publishBatch([{ ...orderCreated('eu', 'normal'), routingKey: EVENT_TYPES.orderStatusChanged, type: EVENT_TYPES.orderStatusChanged }]);
+    // Published as the relay does: status changes are notifications with optional subscribers.
+    const statusChanged = { ...orderCreated('eu', 'normal'), routingKey: EVENT_TYPES.orderStatusChanged, type: EVENT_TYPES.orderStatusChanged, mandatory: requiresSubscriber(EXCHANGES.orders, EVENT_TYPES.orderStatusChanged) };
+    await publisher.publishBatch([statusChanged]);
     // A consumer bound to the same key proves the message was routed and delivered before we compare.
     const ch = await connection.createChannel();
     const probe = await ch.assertQueue('', { exclusive: true });
     await ch.bindQueue(probe.queue, EXCHANGES.orders, EVENT_TYPES.orderStatusChanged);
-    await publisher.publishBatch([{ ...orderCreated('eu', 'normal'), routingKey: EVENT_TYPES.orderStatusChanged, type: EVENT_TYPES.orderStatusChanged }]);
+    await publisher.publishBatch([{ ...statusChanged, messageId: randomUUID() }]);
     const got = await waitFor(async () => (await ch.get(probe.queue, { noAck: true })) || undefined, { what: 'status_changed on the probe queue' });
     expect(got.properties.type).toBe(EVENT_TYPES.orderStatusChanged);
     expect(await vhost.messages(QUEUES.payments)).toBe(before);
@@ -86,6 +89,8 @@ describe('order topology on RabbitMQ', () => {
       messageId: randomUUID(),
       type: 'log',
       body: { region, level },
+      // As the relay publishes them: a level nobody collects (log.us.info) is dropped by design.
+      mandatory: requiresSubscriber(EXCHANGES.logs, logRoutingKey(region, level)),
     });
     await publisher.publishBatch([log('eu', 'error'), log('asia', 'info'), log('asia', 'error'), log('us', 'info')]);
     const counts = await waitFor(
@@ -114,5 +119,22 @@ describe('order topology on RabbitMQ', () => {
     await expect(publisher.publishBatch(batch)).rejects.toMatchObject({ code: 'MESSAGING_ERR_CHANNEL_CLOSED', retriable: true });
     // The publisher opens a new channel for the next batch.
     await expect(publisher.publishBatch([orderCreated('eu', 'normal')])).resolves.toBeUndefined();
+  });
+
+  it('mandatory: a message no queue receives fails its batch with a retriable MESSAGING_ERR_UNROUTABLE; the routable ones still arrive', async () => {
+    const ch = await connection.createChannel();
+    const probe = await ch.assertQueue('', { exclusive: true });
+    await ch.bindQueue(probe.queue, EXCHANGES.orders, EVENT_TYPES.orderCreated);
+    const routable = orderCreated('us', 'normal');
+    const unbound = { ...orderCreated('eu', 'normal'), routingKey: 'order.nobody-binds-this' };
+    await expect(publisher.publishBatch([routable, unbound])).rejects.toMatchObject({ code: 'MESSAGING_ERR_UNROUTABLE', retriable: true, message: expect.stringContaining('order.nobody-binds-this') });
+    const got = await waitFor(async () => (await ch.get(probe.queue, { noAck: true })) || undefined, { what: 'the routable message' });
+    expect(got.properties.messageId).toBe(routable.messageId);
+    expect(await ch.get(probe.queue, { noAck: true })).toBe(false);
+    await ch.close();
+    // The same message id routed elsewhere is told apart by exchange and routing key.
+    const twin = { ...unbound, routingKey: EVENT_TYPES.orderCreated };
+    await expect(publisher.publishBatch([unbound, twin])).rejects.toMatchObject({ code: 'MESSAGING_ERR_UNROUTABLE' });
+    await expect(publisher.publishBatch([twin])).resolves.toBeUndefined();
   });
 });

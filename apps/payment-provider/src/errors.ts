@@ -31,3 +31,10 @@ export const AdminForbidden = defineError({
   message: 'admin endpoints need a valid bearer token (and PROVIDER_ADMIN_TOKEN set)',
   statusCode: 403,
 });
+
+/** A protected endpoint (ledger, charge lookups, admin) was called without the right bearer token. */
+export const Unauthorized = defineError({
+  code: 'PROVIDER_ERR_UNAUTHORIZED',
+  message: 'this endpoint needs the admin bearer token (Authorization: Bearer <PROVIDER_ADMIN_TOKEN>)',
+  statusCode: 401,
+});

@@ -3,6 +3,7 @@ import { createMetricsRegistry } from '@orderflow/telemetry';
 import { loadProviderConfig } from './config.ts';
 import { Faults } from './faults.ts';
 import { ChargeLedger } from './ledger.ts';
+import { RequestLog } from './request-log.ts';
 import { writePrometheusTarget } from '@orderflow/http';
 import { buildServer } from './server.ts';
 
@@ -14,7 +15,7 @@ const faults = new Faults({
   jitterMs: config.PROVIDER_LATENCY_JITTER_MS,
   failureRate: config.PROVIDER_FAILURE_RATE,
 });
-const app = buildServer(config, { ledger: new ChargeLedger(), faults, registry, logger });
+const app = buildServer(config, { ledger: new ChargeLedger(), requests: new RequestLog(), faults, registry, logger });
 
 let closing = false;
 let removeTarget: (() => Promise<void>) | undefined;

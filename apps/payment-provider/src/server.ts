@@ -5,16 +5,19 @@ import type { Logger } from '@orderflow/logging';
 import type { Registry } from '@orderflow/telemetry';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ProviderConfig } from './config.ts';
-import { AdminForbidden, ChargeNotFound, IdempotencyKeyRequired, IdempotencyKeyReused, ProviderUnavailable } from './errors.ts';
+import { AdminForbidden, ChargeNotFound, IdempotencyKeyRequired, IdempotencyKeyReused, ProviderUnavailable, Unauthorized } from './errors.ts';
 import type { Faults } from './faults.ts';
 import type { ChargeLedger } from './ledger.ts';
 import { createProviderMetrics } from './metrics.ts';
+import type { RequestLog } from './request-log.ts';
 
 /** What the server needs from outside; main.ts builds them, tests pass their own. */
 export interface ProviderDeps {
   ledger: ChargeLedger;
+  /** Every charge request received, counted before anything can refuse it. */
+  requests: RequestLog;
   faults: Faults;
   registry: Registry;
   logger?: Logger;
@@ -50,8 +53,8 @@ const FaultPatch = Type.Object(
   { additionalProperties: false },
 );
 
-function tokenMatches(expected: string | undefined, header: string | undefined): boolean {
-  if (expected === undefined || header === undefined || !header.startsWith('Bearer ')) return false;
+function tokenMatches(expected: string, header: string | undefined): boolean {
+  if (header === undefined || !header.startsWith('Bearer ')) return false;
   const given = Buffer.from(header.slice('Bearer '.length));
   const want = Buffer.from(expected);
   return given.length === want.length && timingSafeEqual(given, want);
@@ -77,8 +80,14 @@ export function buildServer(config: ProviderConfig, deps: ProviderDeps): Fastify
   void app.register(healthRoutes);
   void app.register(metricsRoutes, { registry: deps.registry });
 
-  const requireAdmin = (request: FastifyRequest): void => {
-    if (!tokenMatches(config.PROVIDER_ADMIN_TOKEN, request.headers.authorization)) throw new AdminForbidden([]);
+  // Everything that shows or changes charges is admin-only: 403 when no token is configured
+  // (the endpoints are off), 401 for a missing or wrong token.
+  const requireAdmin = (request: FastifyRequest, reply: FastifyReply): void => {
+    if (config.PROVIDER_ADMIN_TOKEN === undefined) throw new AdminForbidden([]);
+    if (!tokenMatches(config.PROVIDER_ADMIN_TOKEN, request.headers.authorization)) {
+      void reply.header('www-authenticate', 'Bearer realm="payment-provider"');
+      throw new Unauthorized([]);
+    }
   };
 
   app.post(
@@ -88,6 +97,12 @@ export function buildServer(config: ProviderConfig, deps: ProviderDeps): Fastify
         body: ChargeBody,
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
         response: { 200: Charge, 201: Charge },
+      },
+      // Counted before validation, so requests the provider refuses are seen too.
+      onRequest: (request, _reply, done) => {
+        const key = request.headers['idempotency-key'];
+        deps.requests.received(typeof key === 'string' ? key : '');
+        done();
       },
     },
     async (request, reply) => {
@@ -111,14 +126,16 @@ export function buildServer(config: ProviderConfig, deps: ProviderDeps): Fastify
     },
   );
 
-  app.get('/charges/:id', { schema: { params: Type.Object({ id: Type.String() }), response: { 200: Charge } } }, (request) => {
+  app.get('/charges/:id', { schema: { params: Type.Object({ id: Type.String() }), response: { 200: Charge } } }, (request, reply) => {
+    requireAdmin(request, reply);
     const charge = deps.ledger.get(request.params.id);
     if (charge === undefined) throw new ChargeNotFound([request.params.id]);
     return charge;
   });
 
   // The ledger: how many charges exist and how often each key was asked for. With `key`, one entry.
-  app.get('/ledger', { schema: { querystring: Type.Object({ key: Type.Optional(Type.String()) }) } }, (request) => {
+  app.get('/ledger', { schema: { querystring: Type.Object({ key: Type.Optional(Type.String()) }) } }, (request, reply) => {
+    requireAdmin(request, reply);
     const entries = request.query.key === undefined ? deps.ledger.entries() : [deps.ledger.byKey(request.query.key)].filter((e) => e !== undefined);
     let requests = 0;
     for (const e of entries) requests += e.requests;
@@ -129,22 +146,30 @@ export function buildServer(config: ProviderConfig, deps: ProviderDeps): Fastify
     };
   });
 
-  // Totals only, with the time of the first and last charge (epoch ms): what benchmarks poll.
+  // Totals only (no keys, amounts or charge ids), with the time of the first and last charge
+  // (epoch ms): what benchmarks and the local run poll, so it stays open.
   app.get('/ledger/summary', () => deps.ledger.summary());
 
   app.delete('/ledger', (request, reply) => {
-    requireAdmin(request);
+    requireAdmin(request, reply);
     deps.ledger.clear();
+    deps.requests.clear();
     return reply.status(204).send();
   });
 
-  app.get('/admin/faults', (request) => {
-    requireAdmin(request);
+  // Charge requests received per idempotency key (refused and failed ones included).
+  app.get('/admin/charge-requests', { schema: { querystring: Type.Object({ key: Type.Optional(Type.String()) }) } }, (request, reply) => {
+    requireAdmin(request, reply);
+    return deps.requests.counts(request.query.key);
+  });
+
+  app.get('/admin/faults', (request, reply) => {
+    requireAdmin(request, reply);
     return deps.faults.settings;
   });
 
-  app.put('/admin/faults', { schema: { body: FaultPatch } }, (request) => {
-    requireAdmin(request);
+  app.put('/admin/faults', { schema: { body: FaultPatch } }, (request, reply) => {
+    requireAdmin(request, reply);
     const patch = Object.fromEntries(Object.entries(request.body).filter(([, v]) => v !== undefined));
     const settings = deps.faults.update(patch);
     reflectFaults();

@@ -23,9 +23,6 @@ const pool = createPool(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE, a
 await migrate(pool, { dir: fileURLToPath(new URL('../migrations', import.meta.url)), table: 'payment_worker_migrations' });
 
 const connection = await AmqpConnection.open(config.RABBITMQ_URL, { name: 'payment-worker', logger });
-const setup = await connection.createChannel();
-await declarePaymentTopology(setup, config);
-await setup.close();
 const publisher = new ConfirmPublisher(connection, { registry });
 
 const provider = createProviderClient(config.PROVIDER_URL, { connections: Math.min(config.CONCURRENCY, 256) });
@@ -53,6 +50,8 @@ const consumer = new PaymentConsumer({
   connection,
   prefetch: config.PREFETCH,
   logger,
+  // Declared before every subscription, so a deleted queue or exchange is put back.
+  declareTopology: (channel) => declarePaymentTopology(channel, config),
   processor: { config, pool, publisher, provider, policy, recordTransitions: statusRecorder((refused) => logger.warn({ refused }, 'order status changes refused by the status emitter')), metrics },
 });
 

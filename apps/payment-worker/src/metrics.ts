@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from '@orderflow/telemetry';
 
 /** What happened to a consumed message. */
-export type Outcome = 'paid' | 'duplicate' | 'retry_scheduled' | 'parked' | 'dead_lettered' | 'poison';
+export type Outcome = 'paid' | 'free' | 'duplicate' | 'superseded' | 'retry_scheduled' | 'parked' | 'dead_lettered' | 'poison';
 
 /** The worker's series (the AMQP publish/confirm series come from @orderflow/messaging). */
 export interface WorkerMetrics {
@@ -12,6 +12,7 @@ export interface WorkerMetrics {
   breakerTransitions: Counter<'state'>;
   batchSize: Histogram;
   batchSeconds: Histogram;
+  lookupSize: Histogram;
   inFlight: Gauge;
   replayed: Counter<'mode'>;
 }
@@ -23,7 +24,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   return {
     processed: new Counter({
       name: 'payments_messages_processed_total',
-      help: 'Messages settled, by outcome: paid, duplicate (already paid, not charged again), retry_scheduled, parked (breaker open), dead_lettered, poison',
+      help: 'Messages settled, by outcome: paid, free (total 0: paid without a charge), duplicate (already paid, not charged again), superseded (not the order\'s live copy: dropped uncharged), retry_scheduled, parked (breaker open), dead_lettered, poison',
       labelNames: ['outcome'],
       registers,
     }),
@@ -42,6 +43,12 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       name: 'payments_batch_commit_seconds',
       help: 'Time to publish retries/dead letters, commit and ack one batch',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    lookupSize: new Histogram({
+      name: 'payments_lookup_batch_size',
+      help: 'Deliveries screened per payments lookup (one query per batch of arrivals, before any charge)',
+      buckets: [1, 5, 10, 25, 50, 100, 200, 500, 1000],
       registers,
     }),
     inFlight: new Gauge({ name: 'payments_messages_in_hand', help: 'Messages received and not yet acknowledged', registers }),

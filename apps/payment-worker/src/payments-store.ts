@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 /** The worker's own record of a payment (`payments`, see migrations/). */
 export type PaymentStatus = 'pending' | 'paid' | 'failed';
@@ -11,6 +11,17 @@ export interface PaymentWrite {
   amountMinor: number;
   currency: string;
   lastError: string | undefined;
+  /** Copy id of the delivery that produced this write (none for a relay message). */
+  expectedCopy: string | undefined;
+  /** Copy id of the retry, park or dead-letter copy published for this order, which becomes the live one. */
+  liveCopy: string | undefined;
+}
+
+/** What the worker knows about an order's payment before charging. */
+export interface PaymentState {
+  status: PaymentStatus;
+  /** The one copy allowed to act for this order while it is unpaid. */
+  liveCopy: string | undefined;
 }
 
 /** A row whose status changed in this write (so the order's status changes too). */
@@ -36,25 +47,33 @@ export function collapse(writes: readonly PaymentWrite[]): PaymentWrite[] {
 
 /**
  * Upserts many payments in one statement. A `paid` row is final and never overwritten, so a
- * late retry or a redelivery cannot undo it. Returns only rows whose status changed.
+ * late retry or a redelivery cannot undo it. Any other write applies only if the delivery that
+ * produced it is still the order's live copy (compare-and-set on `live_copy`): a copy that lost
+ * the race cannot move the order back, and the copy it published is dropped when it arrives.
+ * A charge that succeeded is recorded whatever copy made it. Returns only rows whose status changed.
  */
 export async function writePayments(client: PoolClient, writes: readonly PaymentWrite[]): Promise<PaymentTransition[]> {
   const rows = collapse(writes);
   if (rows.length === 0) return [];
   const result = await client.query<{ order_id: string; status: PaymentStatus; previous: PaymentStatus | null; last_error: string | null }>(
     `WITH input AS (
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
-         AS t(order_id, status, provider_ref, amount_minor, currency, last_error)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::uuid[], $8::uuid[])
+         AS t(order_id, status, provider_ref, amount_minor, currency, last_error, expected_copy, live_copy)
      ),
-     prev AS (SELECT p.order_id, p.status FROM payments p JOIN input USING (order_id)),
+     prev AS (SELECT p.order_id, p.status, p.live_copy FROM payments p JOIN input USING (order_id)),
+     still_live AS (
+       SELECT input.* FROM input LEFT JOIN prev USING (order_id)
+       WHERE prev.order_id IS NULL OR input.status = 'paid' OR prev.live_copy IS NOT DISTINCT FROM input.expected_copy
+     ),
      up AS (
-       INSERT INTO payments AS p (order_id, status, attempts, provider_ref, amount_minor, currency, last_error)
-       SELECT order_id, status, 1, provider_ref, amount_minor, currency, last_error FROM input
+       INSERT INTO payments AS p (order_id, status, attempts, provider_ref, amount_minor, currency, last_error, live_copy)
+       SELECT order_id, status, 1, provider_ref, amount_minor, currency, last_error, live_copy FROM still_live
        ON CONFLICT (order_id) DO UPDATE SET
          status = excluded.status,
          attempts = p.attempts + 1,
          provider_ref = coalesce(excluded.provider_ref, p.provider_ref),
          last_error = excluded.last_error,
+         live_copy = excluded.live_copy,
          updated_at = now()
        WHERE p.status <> 'paid'
        RETURNING p.order_id, p.status, p.last_error
@@ -68,6 +87,8 @@ export async function writePayments(client: PoolClient, writes: readonly Payment
       rows.map((r) => r.amountMinor),
       rows.map((r) => r.currency),
       rows.map((r) => r.lastError ?? null),
+      rows.map((r) => r.expectedCopy ?? null),
+      rows.map((r) => r.liveCopy ?? null),
     ],
   );
   return result.rows
@@ -75,9 +96,38 @@ export async function writePayments(client: PoolClient, writes: readonly Payment
     .map((r) => ({ orderId: r.order_id, from: r.previous ?? undefined, to: r.status, lastError: r.last_error ?? undefined }));
 }
 
-/** Order ids among `orderIds` already paid (checked before charging a redelivered message). */
-export async function paidAmong(client: Pick<PoolClient, 'query'>, orderIds: readonly string[]): Promise<Set<string>> {
-  if (orderIds.length === 0) return new Set();
-  const result = await client.query<{ order_id: string }>(`SELECT order_id FROM payments WHERE order_id = ANY($1::uuid[]) AND status = 'paid'`, [orderIds]);
-  return new Set(result.rows.map((r) => r.order_id));
+/** The payment rows of `orderIds` (one query for a whole batch of deliveries). */
+export async function paymentStates(client: Pick<PoolClient, 'query'>, orderIds: readonly string[]): Promise<Map<string, PaymentState>> {
+  if (orderIds.length === 0) return new Map();
+  const result = await client.query<{ order_id: string; status: PaymentStatus; live_copy: string | null }>(
+    `SELECT order_id, status, live_copy FROM payments WHERE order_id = ANY($1::uuid[])`,
+    [orderIds],
+  );
+  return new Map(result.rows.map((r) => [r.order_id, { status: r.status, liveCopy: r.live_copy ?? undefined }]));
+}
+
+/**
+ * Writes a batch of payments and the order status changes they cause in one transaction
+ * (ROLLBACK on any failure; a connection that cannot even roll back is discarded).
+ */
+export async function writeInTransaction(
+  pool: Pool,
+  writes: readonly PaymentWrite[],
+  recordTransitions: (client: PoolClient, transitions: readonly PaymentTransition[]) => Promise<void>,
+): Promise<void> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const transitions = await writePayments(client, writes);
+    if (transitions.length > 0) await recordTransitions(client, transitions);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+      broken = rollbackErr as Error;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
 }

@@ -1,20 +1,23 @@
-import { CodedError } from '@orderflow/errors';
 import type { Logger } from '@orderflow/logging';
-import { EXCHANGES, HEADERS, OrderCreatedEvent, QUEUES, parseMessage, type ConfirmPublisher, type OutgoingMessage } from '@orderflow/messaging';
+import { OrderCreatedEvent, QUEUES, parseMessage, type ConfirmPublisher } from '@orderflow/messaging';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { ConsumeMessage } from 'amqplib';
 import type { Pool, PoolClient } from 'pg';
 import { AckTracker, type AckOp } from './ack-tracker.ts';
 import type { WorkerConfig } from './config.ts';
-import { BreakerOpen, PoisonMessage, RetriesExhausted } from './errors.ts';
-import type { Outcome, WorkerMetrics } from './metrics.ts';
-import { paidAmong, writePayments, type PaymentTransition, type PaymentWrite } from './payments-store.ts';
+import { chargeDelivery, type Settled } from './charge.ts';
+import { copyIdOf, deadLetterOf } from './copies.ts';
+import { PoisonMessage } from './errors.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import { paymentStates, writeInTransaction, type PaymentTransition, type PaymentWrite } from './payments-store.ts';
 import type { ProviderClient } from './provider-client.ts';
 import type { ProviderPolicy } from './provider-policy.ts';
-import { planFailure } from './retry-plan.ts';
-import { PARKED_ROUTING_KEY } from './topology.ts';
+import { screenDelivery } from './screen.ts';
 
 const checker = TypeCompiler.Compile(OrderCreatedEvent);
+
+/** Provider reference of an order settled without a charge (its total is zero). */
+export const FREE_PROVIDER_REF = 'free';
 
 /** Order status changes written in the same transaction as the payments (`@orderflow/order-status`). */
 export type RecordTransitions = (client: PoolClient, transitions: readonly PaymentTransition[]) => Promise<void>;
@@ -33,46 +36,37 @@ export interface ProcessorDeps {
   onFatal: (err: unknown) => void;
   metrics: WorkerMetrics;
   logger: Logger;
+  /** The queue the deliveries come from (named in dead letters so a replay returns them there). */
+  queue?: string;
 }
 
-interface Settled {
+/** A delivery that passed screening and is to be charged. */
+interface Chargeable {
   message: ConsumeMessage;
-  outcome: Outcome;
-  payment?: PaymentWrite;
-  /** Copy to publish before the ack (retry, park, dead letter). */
-  republish?: OutgoingMessage;
-}
-
-function reasonOf(err: unknown): { code: string; message: string } {
-  if (err instanceof CodedError) return { code: err.code, message: err.message };
-  return { code: 'PAYMENTS_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) };
-}
-
-/** The message again, with its own properties and headers (x-death kept so retries add up). */
-function copyOf(message: ConsumeMessage, exchange: string, routingKey: string, extraHeaders: Record<string, unknown> = {}): OutgoingMessage {
-  const p = message.properties;
-  return {
-    exchange,
-    routingKey,
-    body: message.content,
-    messageId: typeof p.messageId === 'string' ? p.messageId : '',
-    type: typeof p.type === 'string' ? p.type : 'unknown',
-    headers: { ...(p.headers ?? {}), ...extraHeaders },
-    ...(typeof p.timestamp === 'number' ? { timestamp: p.timestamp * 1000 } : {}),
-  };
+  event: OrderCreatedEvent;
 }
 
 /**
  * Charges each `order.created` message, then settles results in batches: one confirmed publish
  * of every retry/park/dead-letter copy, one transaction for payments and order statuses, then
  * acks. A message is acked only after its effects are durable, so a crash at any point means
- * redelivery, and redelivery is harmless: paid orders are skipped, and the provider charges
- * each order id once.
+ * redelivery.
+ *
+ * Before any charge, every delivery is screened against its order's payment row, one query per
+ * batch of arrivals: paid orders are not charged again (whatever brought the copy: redelivery,
+ * a relay republish, a replay), and a copy other than the order's recorded live copy is dropped,
+ * so a commit that failed after its retry copy was published leaves one copy acting, not two.
+ * Within the process, a second delivery of an order waits until the first one is written.
  */
 export class PaymentProcessor {
   readonly #deps: ProcessorDeps;
   readonly #tracker = new AckTracker();
-  readonly #waiting: ConsumeMessage[] = [];
+  /** Delivered, not yet screened. */
+  #arrived: ConsumeMessage[] = [];
+  #screening = false;
+  /** Orders with a delivery being charged or written, and deliveries of them waiting their turn. */
+  readonly #held = new Map<string, ConsumeMessage[]>();
+  readonly #chargeable: Chargeable[] = [];
   #charging = 0;
   #ready: Settled[] = [];
   #flushes = 0;
@@ -94,8 +88,8 @@ export class PaymentProcessor {
     if (this.#dead) return;
     this.#tracker.delivered(message.fields.deliveryTag);
     this.#deps.metrics.inFlight.inc();
-    this.#waiting.push(message);
-    this.#pump();
+    this.#arrived.push(message);
+    this.#screenNext();
   }
 
   /** Resolves when every accepted message is settled and acked (or the processor died). */
@@ -110,13 +104,15 @@ export class PaymentProcessor {
     clearTimeout(this.#linger);
     this.#deps.metrics.inFlight.dec(this.#tracker.outstanding);
     this.#tracker.reset();
-    this.#waiting.length = 0;
+    this.#arrived = [];
+    this.#held.clear();
+    this.#chargeable.length = 0;
     this.#ready = [];
     this.#wakeIdle(true);
   }
 
   #isIdle(): boolean {
-    return this.#dead || (this.#tracker.outstanding === 0 && this.#charging === 0 && this.#waiting.length === 0 && this.#flushes === 0);
+    return this.#dead || (this.#tracker.outstanding === 0 && this.#charging === 0 && this.#flushes === 0 && !this.#screening);
   }
 
   #wakeIdle(force = false): void {
@@ -126,23 +122,103 @@ export class PaymentProcessor {
     for (const w of waiters) w();
   }
 
+  #fail(err: unknown, what: string): void {
+    if (this.#dead) return;
+    this.#deps.logger.error({ err }, `${what}; the broker will redeliver`);
+    this.abandon();
+    this.#deps.onFatal(err);
+  }
+
+  /** One screening query at a time: deliveries arriving meanwhile form the next batch. */
+  #screenNext(): void {
+    if (this.#dead || this.#screening || this.#arrived.length === 0) return;
+    const batch = this.#arrived.splice(0, this.#deps.config.BATCH_SIZE);
+    this.#screening = true;
+    void this.#screen(batch)
+      .catch((err: unknown) => this.#fail(err, 'could not look up payments before charging'))
+      .finally(() => {
+        this.#screening = false;
+        this.#screenNext();
+        this.#pump();
+        this.#scheduleFlush();
+      });
+  }
+
+  async #screen(batch: readonly ConsumeMessage[]): Promise<void> {
+    const candidates: Chargeable[] = [];
+    for (const message of batch) {
+      let event: OrderCreatedEvent;
+      try {
+        event = parseMessage(this.#queue, checker, message.content);
+      } catch (err) {
+        const reason = new PoisonMessage([err instanceof Error ? err.message : String(err)]);
+        this.#ready.push({ message, outcome: 'poison', republish: deadLetterOf(message, reason, this.#queue).message });
+        continue;
+      }
+      const waiting = this.#held.get(event.order.id);
+      if (waiting !== undefined) {
+        // Another delivery of this order is being charged or written: decide after it is.
+        waiting.push(message);
+        continue;
+      }
+      this.#held.set(event.order.id, []);
+      candidates.push({ message, event });
+    }
+    if (candidates.length === 0) return;
+
+    this.#deps.metrics.lookupSize.observe(candidates.length);
+    const states = await paymentStates(this.#deps.pool, candidates.map((c) => c.event.order.id));
+    if (this.#dead) return;
+    for (const candidate of candidates) {
+      const { message, event } = candidate;
+      const { order } = event;
+      const screening = screenDelivery(states.get(order.id), copyIdOf(message), order.totalMinor);
+      if (screening === 'charge') {
+        this.#chargeable.push(candidate);
+      } else if (screening === 'free') {
+        // Business rule: an order whose total is zero is paid without a charge, recorded as such.
+        const payment: PaymentWrite = {
+          orderId: order.id,
+          status: 'paid',
+          providerRef: FREE_PROVIDER_REF,
+          amountMinor: 0,
+          currency: order.currency,
+          lastError: undefined,
+          expectedCopy: copyIdOf(message),
+          liveCopy: undefined,
+        };
+        this.#ready.push({ message, outcome: 'free', orderId: order.id, payment });
+      } else {
+        this.#ready.push({ message, outcome: screening });
+        this.#release(order.id);
+      }
+    }
+  }
+
+  get #queue(): string {
+    return this.#deps.queue ?? QUEUES.payments;
+  }
+
+  /** The order's delivery is settled: deliveries of it that waited are screened again. */
+  #release(orderId: string): void {
+    const waiting = this.#held.get(orderId);
+    this.#held.delete(orderId);
+    if (waiting !== undefined && waiting.length > 0) {
+      this.#arrived.unshift(...waiting);
+      this.#screenNext();
+    }
+  }
+
   #pump(): void {
-    while (this.#charging < this.#deps.config.CONCURRENCY && this.#waiting.length > 0) {
-      const message = this.#waiting.shift()!;
+    while (this.#charging < this.#deps.config.CONCURRENCY && this.#chargeable.length > 0) {
+      const next = this.#chargeable.shift()!;
       this.#charging += 1;
-      void this.#process(message)
+      void chargeDelivery(this.#deps, next.message, next.event.order, this.#queue)
         .then(
           (settled) => {
             if (!this.#dead) this.#ready.push(settled);
           },
-          (err: unknown) => {
-            // Only infrastructure fails here (the database check before a re-charge): give
-            // everything back to the broker rather than guess.
-            if (this.#dead) return;
-            this.#deps.logger.error({ err }, 'could not process a message; the broker will redeliver');
-            this.abandon();
-            this.#deps.onFatal(err);
-          },
+          (err: unknown) => this.#fail(err, 'could not process a message'),
         )
         .finally(() => {
           this.#charging -= 1;
@@ -152,60 +228,12 @@ export class PaymentProcessor {
     }
   }
 
-  async #process(message: ConsumeMessage): Promise<Settled> {
-    let event: OrderCreatedEvent;
-    try {
-      event = parseMessage(QUEUES.payments, checker, message.content);
-    } catch (err) {
-      const reason = new PoisonMessage([err instanceof Error ? err.message : String(err)]);
-      return { message, outcome: 'poison', republish: this.#deadLetter(message, reason) };
-    }
-    const { order } = event;
-    const base = { orderId: order.id, amountMinor: order.totalMinor, currency: order.currency };
-
-    // Only a message that was delivered before can have been charged before.
-    if (message.fields.redelivered || message.properties.headers?.['x-death'] !== undefined) {
-      const paid = await paidAmong(this.#deps.pool, [order.id]);
-      if (paid.has(order.id)) return { message, outcome: 'duplicate' };
-    }
-
-    const started = performance.now();
-    try {
-      const charge = await this.#deps.policy.execute((signal) => this.#deps.provider.charge(base, signal));
-      this.#deps.metrics.chargeSeconds.observe({ result: 'ok' }, (performance.now() - started) / 1000);
-      return { message, outcome: 'paid', payment: { ...base, status: 'paid', providerRef: charge.id, lastError: undefined } };
-    } catch (err) {
-      this.#deps.metrics.chargeSeconds.observe({ result: 'error' }, (performance.now() - started) / 1000);
-      const reason = reasonOf(err);
-      const pending: PaymentWrite = { ...base, status: 'pending', providerRef: undefined, lastError: `${reason.code}: ${reason.message}` };
-      if (BreakerOpen.is(err)) {
-        return { message, outcome: 'parked', payment: pending, republish: copyOf(message, EXCHANGES.paymentsRetry, PARKED_ROUTING_KEY) };
-      }
-      const retriable = err instanceof CodedError ? err.retriable : true;
-      const plan = retriable ? planFailure(message.properties.headers, this.#deps.config.MAX_RETRIES) : { kind: 'dead' as const, retries: 0 };
-      if (plan.kind === 'retry') {
-        return { message, outcome: 'retry_scheduled', payment: pending, republish: copyOf(message, EXCHANGES.paymentsRetry, String(plan.retry)) };
-      }
-      const final = retriable ? new RetriesExhausted([plan.retries + 1, reason.message], { cause: err }) : (err as CodedError);
-      const failed: PaymentWrite = { ...pending, status: 'failed', lastError: `${final.code}: ${final.message}` };
-      return { message, outcome: 'dead_lettered', payment: failed, republish: this.#deadLetter(message, final) };
-    }
-  }
-
-  #deadLetter(message: ConsumeMessage, reason: CodedError): OutgoingMessage {
-    return copyOf(message, EXCHANGES.paymentsDead, QUEUES.payments, {
-      [HEADERS.deadReason]: reason.message,
-      'x-orderflow-error-code': reason.code,
-      'x-orderflow-dead-at': new Date().toISOString(),
-    });
-  }
-
   #scheduleFlush(): void {
     if (this.#dead) return;
     const { BATCH_SIZE, BATCH_LINGER_MS, FLUSH_CONCURRENCY } = this.#deps.config;
     while (this.#flushes < FLUSH_CONCURRENCY && this.#ready.length > 0) {
       const full = this.#ready.length >= BATCH_SIZE;
-      const nothingElseComing = this.#charging === 0 && this.#waiting.length === 0;
+      const nothingElseComing = this.#charging === 0 && this.#chargeable.length === 0 && this.#arrived.length === 0 && !this.#screening;
       if (!(full || nothingElseComing || BATCH_LINGER_MS === 0)) break;
       this.#startFlush();
     }
@@ -229,6 +257,12 @@ export class PaymentProcessor {
     });
   }
 
+  /**
+   * Copies first (confirmed), then the transaction that names each order's live copy, then acks.
+   * If the transaction fails after the copies were published, nothing is acked: the deliveries
+   * come back and the payment rows still name the old live copy, so the copies just published
+   * are superseded and dropped when they arrive (see screenDelivery).
+   */
   async #flush(): Promise<void> {
     const batch = this.#ready.splice(0, this.#deps.config.BATCH_SIZE);
     const started = performance.now();
@@ -236,27 +270,9 @@ export class PaymentProcessor {
       const copies = batch.flatMap((s) => (s.republish === undefined ? [] : [s.republish]));
       await this.#deps.publisher.publishBatch(copies);
       const writes = batch.flatMap((s) => (s.payment === undefined ? [] : [s.payment]));
-      if (writes.length > 0) {
-        const client = await this.#deps.pool.connect();
-        let broken: Error | undefined;
-        try {
-          await client.query('BEGIN');
-          const transitions = await writePayments(client, writes);
-          if (transitions.length > 0) await this.#deps.recordTransitions(client, transitions);
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-            broken = rollbackErr as Error;
-          });
-          throw err;
-        } finally {
-          client.release(broken);
-        }
-      }
+      if (writes.length > 0) await writeInTransaction(this.#deps.pool, writes, this.#deps.recordTransitions);
     } catch (err) {
-      this.#deps.logger.error({ err, batch: batch.length }, 'could not settle a batch; the broker will redeliver it');
-      this.abandon();
-      this.#deps.onFatal(err);
+      this.#fail(err, `could not settle a batch of ${batch.length}`);
       return;
     }
     if (this.#dead) return;
@@ -266,6 +282,7 @@ export class PaymentProcessor {
     metrics.inFlight.dec(batch.length);
     metrics.batchSize.observe(batch.length);
     metrics.batchSeconds.observe((performance.now() - started) / 1000);
+    for (const s of batch) if (s.orderId !== undefined) this.#release(s.orderId);
     this.#wakeIdle();
   }
 }

@@ -5,7 +5,10 @@ import { waitFor } from '@orderflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, ledger, metricValue, setFaults, startApp, type RunningApp } from './support/apps.ts';
 import { insertOrders, makeOrders, publishOrders, statusCounts } from './support/orders.ts';
-import { createDatabase, createVhost, type TestDatabase, type TestVhost } from './support/stack.ts';
+import { createDatabase, createVhost, queueDepths, type TestDatabase, type TestVhost } from './support/stack.ts';
+
+/** Queues that receive an order.created through the `orders` exchange's bindings, besides payments. */
+const FAN_OUT = ['orders.region.eu', 'orders.priority.high', 'inventory.billing', 'inventory.notifications'];
 
 const NODE = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/replay-dlq-cli.ts', import.meta.url));
@@ -81,8 +84,11 @@ describe('payment worker: failed payments retry through delay queues, then dead-
     expect(await metricValue(worker.url, 'payments_messages_processed_total', 'outcome="dead_lettered"')).toBe(5);
   });
 
-  it('replays dead letters (dry run first, then the endpoint and the CLI) with attempts reset', async () => {
+  it('replays dead letters (dry run first, then the endpoint and the CLI) with attempts reset, back to payments only', async () => {
     await setFaults(provider.url, { failureRate: 0 });
+    // The first publish reached every bound queue once; a replay must not add to them.
+    const fannedOut = await queueDepths(vhost.url, FAN_OUT);
+    expect(fannedOut).toEqual({ 'orders.region.eu': 5, 'orders.priority.high': 0, 'inventory.billing': 5, 'inventory.notifications': 5 });
     const replay = (body: object, token = ADMIN_TOKEN) =>
       fetch(`${worker.url}/admin/replay-dlq`, {
         method: 'POST',
@@ -99,8 +105,11 @@ describe('payment worker: failed payments retry through delay queues, then dead-
     expect(dry.messages.every((m) => m.code === 'PAYMENTS_ERR_RETRIES_EXHAUSTED')).toBe(true);
     expect((await vhost.peek('payments.dlq', 10)).length).toBe(5);
 
-    const moved = (await (await replay({ limit: 2 })).json()) as { count: number };
-    expect(moved.count).toBe(2);
+    const moved = (await (await replay({ limit: 2 })).json()) as { count: number; messages: { queue: string }[]; skipped: unknown[] };
+    // Confirmed before the answer: a copy sent through `orders` would already be in these queues.
+    expect(await queueDepths(vhost.url, FAN_OUT)).toEqual(fannedOut);
+    expect(moved).toMatchObject({ count: 2, skipped: [] });
+    expect(moved.messages.map((m) => m.queue)).toEqual(['payments', 'payments']);
 
     const { stdout } = await promisify(execFile)(NODE, [CLI, '--limit', '10'], { env: { PATH: process.env.PATH ?? '', RABBITMQ_URL: vhost.url } });
     expect((JSON.parse(stdout) as { count: number }).count).toBe(3);
@@ -114,5 +123,8 @@ describe('payment worker: failed payments retry through delay queues, then dead-
     // Injected failures never reach the ledger; the replayed attempt charged each order once.
     expect(book.entries.map((e) => e.requests)).toEqual([1, 1, 1, 1, 1]);
     expect(await vhost.peek('payments.dlq', 10)).toEqual([]);
+    // The replays went to payments (and were paid) and nowhere else.
+    expect(await queueDepths(vhost.url, FAN_OUT)).toEqual(fannedOut);
+    expect(await metricValue(worker.url, 'payments_messages_processed_total', 'outcome="superseded"')).toBeUndefined();
   });
 });

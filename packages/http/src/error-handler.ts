@@ -1,7 +1,13 @@
 import { CodedError } from '@orderflow/errors';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { BadRequest, BodyTooLarge, ClientClosedRequest, InternalError, MalformedJson, RouteNotFound, UnsupportedMediaType, ValidationFailed } from './errors.ts';
+import { BadRequest, BodyTooLarge, ClientClosedRequest, InternalError, MalformedJson, MethodNotAllowed, RouteNotFound, UnsupportedMediaType, ValidationFailed } from './errors.ts';
+import { RouteMethods } from './route-methods.ts';
+
+interface MethodNotAllowedAnswer {
+  allow: string;
+  body: ReturnType<CodedError['toJSON']>;
+}
 
 /** Maps any error a handler or fastify raises to a coded error (never throws). */
 export function toCodedError(err: unknown, bodyLimit: number): CodedError {
@@ -34,12 +40,25 @@ export function toCodedError(err: unknown, bodyLimit: number): CodedError {
 
 /**
  * Every error leaves as `{ code, message, statusCode, details? }` with the coded status:
- * coded errors, schema validation, malformed JSON, oversized bodies, unknown routes.
- * 5xx are logged with their cause; 4xx at info.
+ * coded errors, schema validation, malformed JSON, oversized bodies, unknown routes. A known
+ * path asked with a method it does not have answers 405 `HTTP_ERR_METHOD_NOT_ALLOWED` with an
+ * `Allow` header (routes registered after this plugin are known). 5xx are logged with their
+ * cause; 4xx at info.
  */
 export const codedErrorHandler = fp(
   (app: FastifyInstance, _opts: object, done: (err?: Error) => void) => {
+    const routes = new RouteMethods();
+    app.addHook('onRoute', (route) => routes.add(route.url, route.method));
+    const methodNotAllowed = (method: string, url: string): MethodNotAllowedAnswer | undefined => {
+      const allowed = routes.allowed(url);
+      if (allowed === undefined || allowed.includes(method)) return undefined;
+      const allow = allowed.join(', ');
+      return { allow, body: new MethodNotAllowed([method, url, allow]).toJSON() };
+    };
     app.setErrorHandler((err, request, reply) => {
+      // A body method no route has (QUERY, PUT...) fails body checks before the 404 handler runs.
+      const wrongMethod = request.is404 ? methodNotAllowed(request.method, request.url) : undefined;
+      if (wrongMethod !== undefined) return reply.status(405).header('allow', wrongMethod.allow).send(wrongMethod.body);
       const coded = toCodedError(err, app.initialConfig.bodyLimit ?? 1_048_576);
       if (coded.statusCode >= 500) request.log.error({ err: coded.cause ?? err, code: coded.code }, coded.message);
       else request.log.info({ code: coded.code }, coded.message);
@@ -47,6 +66,8 @@ export const codedErrorHandler = fp(
       return reply.status(coded.statusCode).send(coded.toJSON());
     });
     app.setNotFoundHandler((request, reply) => {
+      const wrongMethod = methodNotAllowed(request.method, request.url);
+      if (wrongMethod !== undefined) return reply.status(405).header('allow', wrongMethod.allow).send(wrongMethod.body);
       const coded = new RouteNotFound([request.method, request.url]);
       return reply.status(404).send(coded.toJSON());
     });

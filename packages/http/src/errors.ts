@@ -63,3 +63,10 @@ export const NotReady = defineError<[string]>({
   statusCode: 503,
   retriable: true,
 });
+
+/** The path exists but not with this method; the `Allow` header lists the methods it has. */
+export const MethodNotAllowed = defineError<[string, string, string]>({
+  code: 'HTTP_ERR_METHOD_NOT_ALLOWED',
+  message: (method, url, allow) => `${method} is not allowed on ${url}; allowed: ${allow}`,
+  statusCode: 405,
+});

@@ -7,6 +7,12 @@ export interface ReadinessCheck {
   check: () => Promise<void>;
   /** Per-check limit (default 2 s); a hanging dependency counts as down. */
   timeoutMs?: number;
+  /**
+   * Whether a failure makes the service not ready (default true). A non-critical check is
+   * reported in the body (`status: degraded`, 200): for a part the service keeps working
+   * without, such as a relay whose events wait in an outbox.
+   */
+  critical?: boolean;
 }
 
 /** Options for {@link healthRoutes}. */
@@ -21,7 +27,16 @@ declare module 'fastify' {
   }
 }
 
-async function runCheck(c: ReadinessCheck): Promise<{ name: string; ok: boolean; error?: string }> {
+interface CheckResult {
+  name: string;
+  ok: boolean;
+  /** Present (false) only for non-critical checks. */
+  critical?: false;
+  error?: string;
+}
+
+async function runCheck(c: ReadinessCheck): Promise<CheckResult> {
+  const tag = c.critical === false ? { critical: false as const } : {};
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -30,17 +45,35 @@ async function runCheck(c: ReadinessCheck): Promise<{ name: string; ok: boolean;
         timer = setTimeout(() => reject(new Error(`no answer within ${c.timeoutMs ?? 2_000} ms`)), c.timeoutMs ?? 2_000);
       }),
     ]);
-    return { name: c.name, ok: true };
+    return { name: c.name, ok: true, ...tag };
   } catch (err) {
-    return { name: c.name, ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { name: c.name, ok: false, ...tag, error: err instanceof Error ? err.message : String(err) };
   } finally {
     clearTimeout(timer);
   }
 }
 
+const LIVE = { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } as const;
+const READY = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'degraded', 'not ready', 'draining'] },
+    checks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'ok'],
+        properties: { name: { type: 'string' }, ok: { type: 'boolean' }, critical: { type: 'boolean' }, error: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
 /**
- * `GET /healthz` (liveness: the event loop answers) and `GET /readyz` (readiness: every check
- * passes and the service is not draining; 503 with each check's result otherwise).
+ * `GET /healthz` (liveness: the event loop answers) and `GET /readyz` (readiness: every critical check
+ * passes and the service is not draining; 503 with each check's result otherwise; 200 with
+ * `status: degraded` when only non-critical checks fail).
  */
 export const healthRoutes = fp(
   (app: FastifyInstance, opts: HealthOptions, done: (err?: Error) => void) => {
@@ -56,11 +89,12 @@ export const healthRoutes = fp(
       if (draining) void reply.header('connection', 'close');
       next(null, payload);
     });
-    app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
-    app.get('/readyz', async (_request, reply) => {
+    app.get('/healthz', { schema: { summary: 'Liveness', tags: ['health'], response: { 200: LIVE } } }, (_request, reply) => reply.send({ status: 'ok' }));
+    app.get('/readyz', { schema: { summary: 'Readiness, with every check', tags: ['health'], response: { 200: READY, 503: READY } } }, async (_request, reply) => {
       const results = await Promise.all(checks.map(runCheck));
-      const ok = !draining && results.every((r) => r.ok);
-      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : draining ? 'draining' : 'not ready', checks: results });
+      const ok = !draining && results.every((r) => r.ok || r.critical === false);
+      const status = draining ? 'draining' : !ok ? 'not ready' : results.every((r) => r.ok) ? 'ready' : 'degraded';
+      return reply.status(ok ? 200 : 503).send({ status, checks: results });
     });
     done();
   },

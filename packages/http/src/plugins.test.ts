@@ -60,6 +60,15 @@ describe('codedErrorHandler', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json().code).toBe('HTTP_ERR_NOT_FOUND');
 
+    const wrongMethod = await app.inject({ method: 'DELETE', url: '/gone/o-1?x=1' });
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.headers.allow).toBe('GET, HEAD');
+    expect(wrongMethod.json()).toMatchObject({ code: 'HTTP_ERR_METHOD_NOT_ALLOWED', statusCode: 405 });
+    expect((await app.inject({ method: 'PUT', url: '/things' })).headers.allow).toBe('POST');
+    // A body method without a Content-Type fails fastify's body checks before any handler.
+    const query = await app.inject({ method: 'QUERY' as 'GET', url: '/gone/o-1' });
+    expect({ status: query.statusCode, allow: query.headers.allow }).toEqual({ status: 405, allow: 'GET, HEAD' });
+
     const boom = await app.inject({ method: 'GET', url: '/boom' });
     expect(boom.statusCode).toBe(500);
     expect(boom.json()).toEqual({ code: 'HTTP_ERR_INTERNAL', message: 'internal error', statusCode: 500 });
@@ -99,6 +108,37 @@ describe('healthRoutes', () => {
     expect(draining.json().status).toBe('draining');
     expect(draining.headers.connection).toBe('close');
     expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+  });
+});
+
+describe('healthRoutes with a non-critical check', () => {
+  it('reports it failing as degraded with 200, and still 503 when a critical one fails', async () => {
+    let relayUp = false;
+    let dbUp = true;
+    const registry = new Registry();
+    const app = Fastify();
+    await app.register(codedErrorHandler);
+    await app.register(healthRoutes, {
+      checks: [
+        { name: 'db', check: () => (dbUp ? Promise.resolve() : Promise.reject(new Error('db down'))) },
+        { name: 'relay', critical: false, check: () => (relayUp ? Promise.resolve() : Promise.reject(new Error('publishing fails'))) },
+      ],
+    });
+    await app.register(metricsRoutes, { registry });
+    const degraded = await app.inject({ url: '/readyz' });
+    expect(degraded.statusCode).toBe(200);
+    expect(degraded.json()).toEqual({
+      status: 'degraded',
+      checks: [
+        { name: 'db', ok: true },
+        { name: 'relay', ok: false, critical: false, error: 'publishing fails' },
+      ],
+    });
+    dbUp = false;
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503);
+    dbUp = true;
+    relayUp = true;
+    expect((await app.inject({ url: '/readyz' })).json()).toMatchObject({ status: 'ready' });
   });
 });
 

@@ -28,12 +28,20 @@ export interface ConsumerOptions<S extends TSchema> {
   onError?: (err: unknown, body: Static<S>, message: ConsumeMessage) => Promise<FailureAction> | FailureAction;
   /** Told about bodies that are not JSON or do not fit the schema (they are rejected). */
   onInvalid?: (err: InstanceType<typeof InvalidMessage>, message: ConsumeMessage) => void;
+  /**
+   * The broker ended the subscription (the queue was deleted, or another broker-side cancel):
+   * nothing more will arrive on it. Messages in hand still settle. The owner should report not
+   * ready, declare the queue again and start a new consumer.
+   */
+  onCancelled?: () => void;
   registry?: Registry;
 }
 
 /** A running consumer. */
 export interface Consumer {
   readonly consumerTag: string;
+  /** True once the broker cancelled the subscription (see `onCancelled`). */
+  readonly cancelled: boolean;
   /** Stops new deliveries and waits until every message in hand is settled. */
   stop(): Promise<void>;
 }
@@ -67,6 +75,7 @@ export async function startConsumer<S extends TSchema>(channel: Channel, options
   const checker = TypeCompiler.Compile(options.schema);
   const metrics = options.registry === undefined ? undefined : messagingMetrics(options.registry);
   const inHand = new Set<Promise<void>>();
+  let cancelled = false;
   await channel.prefetch(options.prefetch ?? 50);
 
   const settle = async (message: ConsumeMessage): Promise<void> => {
@@ -98,7 +107,11 @@ export async function startConsumer<S extends TSchema>(channel: Channel, options
   const { consumerTag } = await channel.consume(
     queue,
     (message) => {
-      if (message === null) return; // cancelled by the broker (queue deleted)
+      if (message === null) {
+        cancelled = true;
+        options.onCancelled?.();
+        return;
+      }
       const p = settle(message).catch(() => undefined);
       inHand.add(p);
       void p.finally(() => inHand.delete(p));
@@ -108,9 +121,12 @@ export async function startConsumer<S extends TSchema>(channel: Channel, options
 
   return {
     consumerTag,
+    get cancelled() {
+      return cancelled;
+    },
     async stop() {
       try {
-        await channel.cancel(consumerTag);
+        if (!cancelled) await channel.cancel(consumerTag);
       } catch {
         // The channel is already closed; nothing more will be delivered.
       }

@@ -31,3 +31,30 @@ export const InvalidMessage = defineError<[string, string]>({
   statusCode: 422,
   retriable: false,
 });
+
+/**
+ * The broker returned a mandatory message: no queue is bound for its exchange and routing key,
+ * so a confirm alone would have reported a message nobody will ever receive.
+ */
+export const Unroutable = defineError<[string, string, string]>({
+  code: 'MESSAGING_ERR_UNROUTABLE',
+  message: (exchange, routingKey, reply) => `RabbitMQ returned a message published to exchange ${exchange} with routing key ${routingKey} (${reply}): no queue is bound for it`,
+  statusCode: 503,
+  retriable: true,
+});
+
+/** The broker did not confirm a batch within the publisher's deadline (memory alarm, flow control, a stalled link). */
+export const ConfirmTimeout = defineError<[number, number]>({
+  code: 'MESSAGING_ERR_CONFIRM_TIMEOUT',
+  message: (ms, count) => `RabbitMQ did not confirm a batch of ${count} message(s) within ${ms} ms`,
+  statusCode: 503,
+  retriable: true,
+});
+
+/** Declaring the topology a publisher publishes into failed (missing permission, conflicting arguments, broker down). */
+export const TopologyFailed = defineError<[string]>({
+  code: 'MESSAGING_ERR_TOPOLOGY_FAILED',
+  message: (why) => `declaring the RabbitMQ topology before publishing failed: ${why}`,
+  statusCode: 503,
+  retriable: true,
+});

@@ -16,7 +16,7 @@ export function messagingMetrics(registry: Registry): MessagingMetrics {
   const metrics: MessagingMetrics = {
     published: new Counter({
       name: 'amqp_messages_published_total',
-      help: 'Messages published with publisher confirms, by exchange and outcome (confirmed, nacked, failed).',
+      help: 'Messages published with publisher confirms, by exchange and outcome (confirmed, nacked, returned, timeout, failed).',
       labelNames: ['exchange', 'outcome'] as const,
       registers: [registry],
     }),
@@ -34,5 +34,28 @@ export function messagingMetrics(registry: Registry): MessagingMetrics {
     }),
   };
   cache.set(registry, metrics);
+  return metrics;
+}
+
+/** Publisher-side metrics beyond the per-message counter (see {@link publisherMetrics}). */
+export interface PublisherMetrics {
+  topologyDeclarations: Counter<'outcome'>;
+}
+
+const publisherCache = new WeakMap<Registry, PublisherMetrics>();
+
+/** `amqp_topology_declarations_total{outcome}`: topology (re)declared by a publisher before it published. */
+export function publisherMetrics(registry: Registry): PublisherMetrics {
+  const existing = publisherCache.get(registry);
+  if (existing !== undefined) return existing;
+  const metrics: PublisherMetrics = {
+    topologyDeclarations: new Counter({
+      name: 'amqp_topology_declarations_total',
+      help: 'Topology declarations run by a publisher on a new channel or after a returned message, by outcome (ok, failed).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+  };
+  publisherCache.set(registry, metrics);
   return metrics;
 }

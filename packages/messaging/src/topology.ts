@@ -75,3 +75,16 @@ export async function declareOrderTopology(channel: Channel, options: OrderTopol
   await channel.assertQueue(QUEUES.logsAsia, durable);
   await channel.bindQueue(QUEUES.logsAsia, EXCHANGES.logs, 'log.asia.*');
 }
+
+/**
+ * Whether a message published to `exchange` with `routingKey` must reach a queue, i.e. is
+ * published `mandatory` and fails when the broker returns it. True for everything except
+ * notifications whose subscribers are optional: `order.status_changed` (nothing in this
+ * topology binds it; the board and the Kafka bridge subscribe when they run) and the `logs`
+ * topic exchange (a level nobody collects, such as `log.eu.info`, is dropped by design). An
+ * event type not listed here is mandatory, so a new one cannot be lost silently.
+ */
+export function requiresSubscriber(exchange: string, routingKey: string): boolean {
+  if (exchange === EXCHANGES.logs) return false;
+  return !(exchange === EXCHANGES.orders && routingKey === EVENT_TYPES.orderStatusChanged);
+}

@@ -1,3 +1,5 @@
+export { classifyPgError } from './classify.ts';
+export type { PgFailureKind } from './classify.ts';
 export { DatabaseUnavailable, MigrationChanged, MigrationFailed, MigrationMisnamed } from './errors.ts';
 export { migrate } from './migrate.ts';
 export type { MigrateOptions, MigrateResult } from './migrate.ts';

@@ -10,6 +10,13 @@ export interface PoolOptions {
   connectionTimeoutMs?: number;
   /** Per-statement limit set on every connection (default 30 s). */
   statementTimeoutMs?: number;
+  /**
+   * `idle_in_transaction_session_timeout` of every connection (default 60 s): the server ends a
+   * session whose transaction sits idle that long, releasing its row locks even if the app hangs
+   * between statements (waiting on a broker, a bug). Must exceed any deliberate wait inside a
+   * transaction (the relay's confirm deadline); 0 disables it.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
 
 /**
@@ -23,6 +30,7 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.P
     application_name: options.applicationName ?? 'orderflow',
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', () => {

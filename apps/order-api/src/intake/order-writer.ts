@@ -1,4 +1,4 @@
-import type { Pool } from '@orderflow/pg';
+import { classifyPgError, type PgFailureKind, type Pool } from '@orderflow/pg';
 import { EVENT_TYPES, EXCHANGES, HEADERS } from '@orderflow/messaging';
 import { IdempotencyKeyReused, OrderNotStored, ShuttingDown } from '../errors.ts';
 import { ORDER_COLUMNS, toOrderView, type OrderRow } from '../orders/order-row.ts';
@@ -35,13 +35,15 @@ interface Pending {
 // One statement, so one transaction: the orders, their first history row and their
 // order.created outbox rows are all written or none is. Rows whose Idempotency-Key exists
 // already are skipped (ON CONFLICT) and come back from the follow-up select instead.
+// Rows are inserted in the order given (`ord`): the caller sorts them by key, so two concurrent
+// batches sharing keys take the key locks in the same order and cannot deadlock.
 const INSERT_BATCH = `
 with input as (
   select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::jsonb[], $10::jsonb[])
-    as t(id, idempotency_key, request_hash, customer_id, region, priority, currency, total_minor, items, event)
+    with ordinality as t(id, idempotency_key, request_hash, customer_id, region, priority, currency, total_minor, items, event, ord)
 ), ins as (
   insert into orders (id, idempotency_key, request_hash, customer_id, region, priority, currency, total_minor, items, status)
-  select id, idempotency_key, request_hash, customer_id, region, priority, currency, total_minor, items, 'accepted' from input
+  select id, idempotency_key, request_hash, customer_id, region, priority, currency, total_minor, items, 'accepted' from input order by ord
   on conflict (idempotency_key) do nothing
   returning ${ORDER_COLUMNS}
 ), history as (
@@ -53,6 +55,22 @@ with input as (
     from input i join ins on ins.id = i.id
 )
 select * from ins`;
+
+const STORAGE_FAILURE: Record<PgFailureKind, string> = {
+  unavailable: 'the database is unavailable',
+  conflict: 'a concurrent write conflicted with it',
+  timeout: 'the database did not answer in time',
+  rejected: 'the database refused the write',
+};
+
+function byIdempotencyKey(a: Pending, b: Pending): number {
+  const ka = a.order.idempotencyKey;
+  const kb = b.order.idempotencyKey;
+  if (ka === kb) return 0;
+  if (ka === null) return 1;
+  if (kb === null) return -1;
+  return ka < kb ? -1 : 1;
+}
 
 /**
  * Groups concurrent order submissions into one multi-row INSERT per turn of the event loop
@@ -122,6 +140,8 @@ export class OrderWriter {
         rows.push(p);
       }
     }
+    // Keyed rows in key order (code-unit order: the same in every process); unkeyed ones cannot conflict.
+    rows.sort(byIdempotencyKey);
     try {
       const inserted = await this.#insert(rows);
       const missingKeys = rows.filter((p) => !inserted.has(p.order.id)).map((p) => p.order.idempotencyKey!);
@@ -140,7 +160,8 @@ export class OrderWriter {
       if (inserted.size > 0) this.#options.onCommitted?.();
       this.#options.observer?.flushed(batch.length, Number(process.hrtime.bigint() - started) / 1e9, true);
     } catch (err) {
-      const error = new OrderNotStored([(err as Error).message], { cause: err });
+      // A fixed text per kind of failure: PostgreSQL's own message stays in the logs (cause).
+      const error = new OrderNotStored([STORAGE_FAILURE[classifyPgError(err)]], { cause: err });
       for (const p of batch) p.reject(error);
       this.#options.observer?.flushed(batch.length, Number(process.hrtime.bigint() - started) / 1e9, false);
     }
@@ -148,7 +169,7 @@ export class OrderWriter {
 
   #answerFromExisting(p: Pending, row: OrderRow | undefined): void {
     if (row === undefined) {
-      p.reject(new OrderNotStored(['the order with this Idempotency-Key vanished; retry']));
+      p.reject(new OrderNotStored(['the earlier order with this Idempotency-Key was not found']));
     } else if (row.request_hash !== p.order.requestHash) {
       p.reject(new IdempotencyKeyReused([p.order.idempotencyKey!]));
     } else {

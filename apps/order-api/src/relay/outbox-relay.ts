@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
-import { BrokerUnavailable, type ConfirmPublisher, type OutgoingMessage } from '@orderflow/messaging';
+import { CodedError } from '@orderflow/errors';
+import { BrokerUnavailable, ConfirmTimeout, TopologyFailed, Unroutable, requiresSubscriber, type ConfirmPublisher, type OutgoingMessage } from '@orderflow/messaging';
 import { withTransaction, type Pool } from '@orderflow/pg';
 import type { OrderApiMetrics } from '../metrics.ts';
 
@@ -26,6 +27,24 @@ interface OutboxRow {
   created_at: Date;
 }
 
+/** How the relay is doing, for readiness: failing since when, how often, and why. */
+export interface RelayHealth {
+  ok: boolean;
+  consecutiveFailures: number;
+  failingSince?: Date;
+  lastError?: string;
+}
+
+/** The `outcome` label of a failed attempt: says why rows stayed in the outbox. */
+function failureOutcome(err: unknown): string {
+  if (err instanceof BrokenCircuitError) return 'breaker_open';
+  if (BrokerUnavailable.is(err)) return 'broker_unavailable';
+  if (Unroutable.is(err)) return 'unroutable';
+  if (ConfirmTimeout.is(err)) return 'confirm_timeout';
+  if (TopologyFailed.is(err)) return 'topology_failed';
+  return 'failed';
+}
+
 const BREAKER_GAUGE: Record<CircuitState, number> = {
   [CircuitState.Closed]: 0,
   [CircuitState.HalfOpen]: 1,
@@ -39,7 +58,8 @@ const BREAKER_GAUGE: Record<CircuitState, number> = {
  * same transaction that locked them (`FOR UPDATE SKIP LOCKED`, so replicas never publish a row
  * twice at once). If the broker is down the rows stay and are retried with backoff behind a
  * circuit breaker; a crash between confirm and commit republishes (at-least-once; consumers
- * deduplicate on `messageId`).
+ * deduplicate on `messageId`). A returned (unroutable) message or an overdue confirm fails the
+ * whole batch: the transaction rolls back, every row of it stays unsent and is retried.
  */
 export class OutboxRelay {
   readonly #o: OutboxRelayOptions;
@@ -48,6 +68,7 @@ export class OutboxRelay {
   #pendingWake = false;
   #stopping = false;
   #loop: Promise<void> | undefined;
+  #health: RelayHealth = { ok: true, consecutiveFailures: 0 };
 
   constructor(options: OutboxRelayOptions) {
     this.#o = options;
@@ -61,6 +82,12 @@ export class OutboxRelay {
       options.logger.warn({ state: CircuitState[state] }, 'outbox relay circuit breaker changed state');
     });
     options.metrics.relayBreakerState.set(0);
+    options.metrics.relayConsecutiveFailures.set(0);
+  }
+
+  /** The outcome of the latest attempts (for `/readyz`). */
+  health(): RelayHealth {
+    return { ...this.#health };
   }
 
   /** Starts the loop in the background. */
@@ -105,13 +132,20 @@ export class OutboxRelay {
       try {
         published = await this.#breaker.execute(() => this.publishOnce());
         failures = 0;
+        this.#health = { ok: true, consecutiveFailures: 0 };
+        this.#o.metrics.relayConsecutiveFailures.set(0);
       } catch (err) {
         failures += 1;
         this.#o.metrics.relayRetries.inc();
-        const outcome = err instanceof BrokenCircuitError ? 'breaker_open' : BrokerUnavailable.is(err) ? 'broker_unavailable' : 'failed';
+        const outcome = failureOutcome(err);
         this.#o.metrics.relayBatches.inc({ outcome });
+        const code = err instanceof CodedError ? err.code : undefined;
+        // An open breaker only repeats the failure that opened it: keep that one as the reason.
+        const lastError = outcome === 'breaker_open' && this.#health.lastError !== undefined ? this.#health.lastError : `${code === undefined ? '' : `${code}: `}${(err as Error).message}`;
+        this.#health = { ok: false, consecutiveFailures: failures, failingSince: this.#health.failingSince ?? new Date(), lastError };
+        this.#o.metrics.relayConsecutiveFailures.set(failures);
         if (failures === 1 || failures % 20 === 0) {
-          this.#o.logger.warn({ err: (err as Error).message, failures }, 'outbox relay could not publish; rows stay in the outbox');
+          this.#o.logger.warn({ err: (err as Error).message, code, outcome, failures }, 'outbox relay could not publish; rows stay in the outbox');
         }
         await this.#idle(Math.min(this.#o.maxBackoffMs, 100 * 2 ** Math.min(failures, 10)), false);
         continue;
@@ -153,8 +187,11 @@ export class OutboxRelay {
         body: r.payload,
         headers: r.headers,
         timestamp: r.created_at.getTime(),
+        // A row no queue receives fails the batch and stays unsent, unless its subscribers are optional.
+        mandatory: requiresSubscriber(r.exchange, r.routing_key),
       }));
-      // Marked sent in the same transaction, only after the broker confirmed every message.
+      // Marked sent in the same transaction, only after the broker confirmed (and returned none
+      // of) every message. The publisher's confirm deadline bounds how long the rows stay locked.
       await this.#o.publisher.publishBatch(messages);
       await client.query('update outbox set published_at = now() where id = any($1::bigint[])', [locked.map((r) => r.id)]);
       return locked;

@@ -19,6 +19,13 @@ export function testLogger() {
   return createLogger('order-api-test', { level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 }
 
+/** One answered request, for checking the OpenAPI document declares it. */
+export interface RecordedResponse {
+  method: string;
+  route: string | undefined;
+  status: number;
+}
+
 export interface Harness {
   db: TestDatabase;
   pool: Pool;
@@ -26,22 +33,31 @@ export interface Harness {
   metrics: OrderApiMetrics;
   writer: OrderWriter;
   app: FastifyInstance;
+  /** Every response so far: method, route pattern (undefined when no route matched), status. */
+  responses: RecordedResponse[];
   /** Closes the app and pool and drops the database. */
   close(): Promise<void>;
 }
 
 /** order-api's server on a fresh, migrated database; `onCommitted` is how a relay gets woken. */
-export async function createHarness(options: { bodyLimit?: number; onCommitted?: () => void } = {}): Promise<Harness> {
+export async function createHarness(
+  options: { bodyLimit?: number; onCommitted?: () => void; adminToken?: string; poolUrl?: (databaseUrl: string) => string } = {},
+): Promise<Harness> {
   const db = await createTestDatabase('order_api_test');
-  const pool = createPool(db.url, { max: 8 });
+  const pool = createPool(options.poolUrl?.(db.url) ?? db.url, { max: 8 });
   await migrate(pool, { dir: MIGRATIONS_DIR, table: 'order_api_migrations' });
   const registry = createMetricsRegistry({ defaultMetrics: false });
   const metrics = createOrderApiMetrics(registry, pool);
   const writer = new OrderWriter(pool, { maxBatch: 500, maxConcurrentWrites: 4, ...(options.onCommitted && { onCommitted: options.onCommitted }) });
   const app = await buildServer(
-    { BODY_LIMIT_BYTES: options.bodyLimit ?? 16_384, LOG_REQUESTS: false },
+    { BODY_LIMIT_BYTES: options.bodyLimit ?? 16_384, LOG_REQUESTS: false, ...(options.adminToken && { ORDERS_ADMIN_TOKEN: options.adminToken }) },
     { logger: testLogger(), pool, writer, registry, metrics, readinessChecks: [{ name: 'postgres', check: () => ping(pool) }] },
   );
+  const responses: RecordedResponse[] = [];
+  app.addHook('onResponse', (request, reply, done) => {
+    responses.push({ method: request.method, route: request.routeOptions.url, status: reply.statusCode });
+    done();
+  });
   return {
     db,
     pool,
@@ -49,6 +65,7 @@ export async function createHarness(options: { bodyLimit?: number; onCommitted?:
     metrics,
     writer,
     app,
+    responses,
     async close() {
       await app.close();
       if (!pool.ended) await pool.end();

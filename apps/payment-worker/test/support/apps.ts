@@ -149,6 +149,23 @@ export interface Ledger {
   entries: { idempotencyKey: string; chargeId: string; amountMinor: number; requests: number }[];
 }
 
+/** Reads the provider's ledger (admin-only, with {@link ADMIN_TOKEN}). */
 export async function ledger(providerUrl: string): Promise<Ledger> {
-  return (await (await fetch(`${providerUrl}/ledger`)).json()) as Ledger;
+  const res = await fetch(`${providerUrl}/ledger`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  if (!res.ok) throw new Error(`reading the ledger: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Ledger;
+}
+
+/** Charge requests the provider received (refused and failed ones included), per idempotency key. */
+export interface ChargeRequests {
+  total: number;
+  byKey: Record<string, number>;
+}
+
+/** Reads how many charge requests reached the provider, for every key or for `key` alone. */
+export async function chargeRequests(providerUrl: string, key?: string): Promise<ChargeRequests> {
+  const query = key === undefined ? '' : `?key=${encodeURIComponent(key)}`;
+  const res = await fetch(`${providerUrl}/admin/charge-requests${query}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  if (!res.ok) throw new Error(`reading charge requests: ${res.status} ${await res.text()}`);
+  return (await res.json()) as ChargeRequests;
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { AmqpConnection } from '@orderflow/messaging';
 import { createPool, migrate, type Pool } from '@orderflow/pg';
 import { createTestDatabase, createTestVhost, type TestVhost } from '@orderflow/testkit';
 
@@ -32,4 +33,18 @@ export async function createDatabase(prefix = 'payment_worker_test'): Promise<Te
 /** A fresh vhost for one test file or benchmark run. */
 export function createVhost(prefix = 'payment-worker-test'): Promise<TestVhost> {
   return createTestVhost(prefix);
+}
+
+/** Ready messages per queue right now (a passive declare each: exact, unlike the management API's sampled counts). */
+export async function queueDepths(rabbitUrl: string, queues: readonly string[]): Promise<Record<string, number>> {
+  const connection = await AmqpConnection.open(rabbitUrl, { name: 'payment-worker-test-depths' });
+  try {
+    const channel = await connection.createChannel();
+    const depths: Record<string, number> = {};
+    for (const queue of queues) depths[queue] = (await channel.checkQueue(queue)).messageCount;
+    await channel.close();
+    return depths;
+  } finally {
+    await connection.close();
+  }
 }

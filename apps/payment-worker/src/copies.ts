@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import type { CodedError } from '@orderflow/errors';
+import { EXCHANGES, HEADERS, type OutgoingMessage } from '@orderflow/messaging';
+import type { ConsumeMessage } from 'amqplib';
+import { PAYMENT_HEADERS } from './headers.ts';
+
+/** A copy of a delivery to publish, and the id it carries. */
+export interface Copy {
+  message: OutgoingMessage;
+  copyId: string;
+}
+
+/** The copy id a delivery carries (none for a message straight from the relay). */
+export function copyIdOf(message: ConsumeMessage): string | undefined {
+  const id: unknown = message.properties.headers?.[PAYMENT_HEADERS.copyId];
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The message again under a new copy id, with its own properties and headers (x-death kept so retries add up). */
+export function copyOf(message: ConsumeMessage, exchange: string, routingKey: string, extraHeaders: Record<string, unknown> = {}): Copy {
+  const p = message.properties;
+  const copyId = randomUUID();
+  return {
+    copyId,
+    message: {
+      exchange,
+      routingKey,
+      body: message.content,
+      messageId: typeof p.messageId === 'string' ? p.messageId : '',
+      type: typeof p.type === 'string' ? p.type : 'unknown',
+      headers: { ...(p.headers ?? {}), ...extraHeaders, [PAYMENT_HEADERS.copyId]: copyId },
+      ...(typeof p.timestamp === 'number' ? { timestamp: p.timestamp * 1000 } : {}),
+    },
+  };
+}
+
+/** The dead letter of a delivery from `sourceQueue`, with why it died (replay reads the source back). */
+export function deadLetterOf(message: ConsumeMessage, reason: CodedError, sourceQueue: string): Copy {
+  return copyOf(message, EXCHANGES.paymentsDead, sourceQueue, {
+    [HEADERS.deadReason]: reason.message,
+    [PAYMENT_HEADERS.errorCode]: reason.code,
+    [PAYMENT_HEADERS.deadAt]: new Date().toISOString(),
+    [PAYMENT_HEADERS.sourceQueue]: sourceQueue,
+  });
+}
