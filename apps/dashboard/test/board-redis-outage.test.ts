@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXCHANGES, type OrderCreatedEvent, type OrderStatusChangedEvent } from '@orderflow/messaging';
-import { stackSetting, waitFor } from '@orderflow/testkit';
+import { TcpProxy, stackSetting, waitFor } from '@orderflow/testkit';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import type { Page } from 'playwright-core';
 import { createBoardEnv, type BoardEnv } from './support/board-env.ts';
 import { connectionState, launchBrowser, shownOrders, type TestBrowser } from './support/browser.ts';
 import { startApp, type RunningApp } from './support/processes.ts';
-import { TcpCut } from './support/tcp-cut.ts';
 
 function created(orderId: string): OrderCreatedEvent {
   return {
@@ -24,7 +23,7 @@ function created(orderId: string): OrderCreatedEvent {
 // replica is not ready, and the page must catch up once Redis is back.
 describe('board while Redis is unreachable', () => {
   let env: BoardEnv;
-  let cut: TcpCut;
+  let cut: TcpProxy;
   let amqp: ChannelModel;
   let channel: Channel;
   let dashboard: RunningApp;
@@ -38,8 +37,8 @@ describe('board while Redis is unreachable', () => {
   beforeAll(async () => {
     env = await createBoardEnv('board-redis-cut');
     const redisUrl = new URL(stackSetting('REDIS_URL'));
-    cut = new TcpCut({ host: redisUrl.hostname, port: Number(redisUrl.port) });
-    await cut.restore();
+    cut = new TcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port) });
+    await cut.open();
     redisUrl.host = cut.address;
     dashboard = await startApp('dashboard', env.dashboardEnv({ REDIS_URL: redisUrl.toString(), HEARTBEAT_MS: '500' }));
     amqp = await connect(env.vhost.url);
@@ -52,7 +51,7 @@ describe('board while Redis is unreachable', () => {
   afterAll(async () => {
     await browser?.close();
     await dashboard?.stop();
-    await cut?.cut();
+    await cut?.close();
     await amqp?.close();
     await env?.close();
   });
@@ -62,7 +61,7 @@ describe('board while Redis is unreachable', () => {
     publish(created(id));
     await waitFor(async () => (await shownOrders(page)).get(id)?.version === 1, { what: 'the order on the page' });
 
-    await cut.cut();
+    await cut.close();
     await waitFor(async () => (await fetch(`${dashboard.url}/readyz`)).status === 503, { what: '/readyz to report Redis down' });
     const readiness = (await (await fetch(`${dashboard.url}/readyz`)).json()) as { checks: { name: string; ok: boolean }[] };
     expect(readiness.checks.find((c) => c.name === 'redis')?.ok).toBe(false);
@@ -80,7 +79,7 @@ describe('board while Redis is unreachable', () => {
     );
     expect((await shownOrders(page)).get(id)).toEqual({ status: 'accepted', version: 1 });
 
-    await cut.restore();
+    await cut.open();
     await waitFor(async () => (await fetch(`${dashboard.url}/readyz`)).ok, { timeoutMs: 60_000, what: 'readiness once Redis is back' });
     await waitFor(
       async () => {
