@@ -58,6 +58,8 @@ const app = buildServer({
     { name: 'redis', check: async () => void (await redis.ping()) },
     { name: 'redis-subscription', check: () => (hub.subscribed ? Promise.resolve() : Promise.reject(new Error('not subscribed to the board channel'))) },
     { name: 'rabbitmq', check: () => (connection.connected && statusFeed.consuming ? Promise.resolve() : Promise.reject(new Error('not consuming order events'))) },
+    // Reported (status degraded) but not fatal: the board's orders work without statistics.
+    { name: 'kafka-stats', critical: false, check: () => (statsFeed.consuming ? Promise.resolve() : Promise.reject(new Error('not consuming order-stats/order-alerts'))) },
   ],
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Producer, stringSerializers } from '@platformatic/kafka';
+import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import type { Page } from 'playwright-core';
 import type { OrderAlert, OrderStats } from '../src/aggregator-contract.ts';
@@ -125,6 +125,31 @@ describe('stats and alerts from the stream aggregator', () => {
     await waitFor(async () => (await alertsShown(page)).includes(real.alertId), { what: 'the committed alert' });
     await waitFor(async () => (await tpsShown(page)) === String(30 / 60), { what: 'the committed TPS of the new window' });
     expect(await alertsShown(page)).not.toContain(ghost.alertId);
+  });
+
+  it('reports the statistics feed as degraded, not unready, while its topics do not exist', async () => {
+    const statsTopic = uniqueName('board-missing-stats');
+    const alertsTopic = uniqueName('board-missing-alerts');
+    const other = await startApp('dashboard', env.dashboardEnv({ KAFKA_STATS_TOPIC: statsTopic, KAFKA_ALERTS_TOPIC: alertsTopic, KAFKA_GROUP_ID: uniqueName('board-missing') }));
+    const admin = new Admin({ clientId: 'board-missing-admin', bootstrapBrokers: stackSetting('KAFKA_BROKERS').split(',') });
+    type Readiness = { status: string; checks: { name: string; ok: boolean }[] };
+    const readiness = async (): Promise<{ code: number; body: Readiness }> => {
+      const res = await fetch(`${other.url}/readyz`);
+      return { code: res.status, body: (await res.json()) as Readiness };
+    };
+    try {
+      const missing = await readiness();
+      expect(missing.code).toBe(200);
+      expect(missing.body.status).toBe('degraded');
+      expect(missing.body.checks.find((c) => c.name === 'kafka-stats')?.ok).toBe(false);
+
+      await admin.createTopics({ topics: [statsTopic, alertsTopic], partitions: 1, replicas: 1 });
+      await waitFor(async () => (await readiness()).body.status === 'ready', { timeoutMs: 60_000, what: 'the feed to start once the topics exist' });
+    } finally {
+      await other.stop();
+      await admin.deleteTopics({ topics: [statsTopic, alertsTopic] }).catch(() => undefined);
+      await admin.close();
+    }
   });
 
   it('skips a record that breaks the contract, counts it, and goes on', async () => {
