@@ -31,6 +31,7 @@ export const OrderStats = Type.Object({
   emittedAt: isoDateTime,
 });
 
+/** What an alert says happened: above or below a fixed threshold, or 3 sigma off the recent mean. */
 export const ALERT_KINDS = ['threshold_high', 'threshold_low', 'sigma_high', 'sigma_low'] as const;
 
 /** An anomaly of one window; `alertId` is `${kind}:${windowStart}`, so a replay repeats the id. */

@@ -11,6 +11,7 @@ export interface DashboardMetrics {
   statsFeedUp: Gauge;
 }
 
+/** Creates the dashboard's series on `registry` (once per process). */
 export function createDashboardMetrics(registry: Registry): DashboardMetrics {
   const registers = [registry];
   return {
