@@ -7,10 +7,17 @@ import { createBoardEnv, type BoardEnv } from './support/board-env.ts';
 import { connectionState, launchBrowser, shownOrders, type TestBrowser } from './support/browser.ts';
 import { startOrderSource, type OrderSource } from './support/order-source.ts';
 import { startApp, type RunningApp } from './support/processes.ts';
+import { RoundRobin } from './support/round-robin.ts';
 
 const ORDERS = 100;
 const ROUNDS = 10; // 100 orders × 10 changes = 1,000 status changes
 const PER_TRANSACTION = 25;
+
+/** Browsers connected to a replica (its `dashboard_websocket_clients` gauge). */
+async function websocketClients(url: string): Promise<number> {
+  const line = (await (await fetch(`${url}/metrics`)).text()).split('\n').find((l) => l.startsWith('dashboard_websocket_clients'));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
 
 /** Round r's status: pending and failed in turn (a replayed dead letter allows failed → pending), paid last. */
 function statusOfRound(round: number): OrderStatus {
@@ -85,5 +92,31 @@ describe('two dashboard replicas under a burst of 1,000 status changes', () => {
     );
     expect(applied[0]! + applied[1]!).toBeGreaterThanOrEqual(ORDERS + 1_000);
     expect(Math.min(...applied)).toBeGreaterThan(0);
+  });
+
+  it('behind one address, a page whose replica goes away moves to the other and misses nothing', async () => {
+    const service = new RoundRobin(replicas.map((r) => r.port));
+    const url = await service.start();
+    try {
+      const page = await browser.open(url);
+      await waitFor(async () => (await connectionState(page)) === 'live', { what: 'the page behind the balancer to go live' });
+      const [id] = await source.createOrders(1);
+      await waitFor(async () => (await shownOrders(page)).get(id!)?.version === 1, { what: 'the new order on the page' });
+
+      // Stop the replica that holds this page's WebSocket (it has this page and its own from the
+      // first test; the other has one), then change the order while the page moves.
+      const clients = await Promise.all(replicas.map((r) => websocketClients(r.url)));
+      const holder = clients.indexOf(2);
+      expect(clients.slice().sort()).toEqual([1, 2]);
+      expect(await replicas[holder]!.stop()).toBe(0);
+      await source.changeStatuses([{ orderId: id!, status: 'payment_pending' }]);
+      await source.changeStatuses([{ orderId: id!, status: 'paid' }]);
+      await waitFor(async () => (await shownOrders(page)).get(id!)?.status === 'paid', { timeoutMs: 60_000, what: 'the page to show the changes through the remaining replica' });
+      expect((await shownOrders(page)).get(id!)).toEqual({ status: 'paid', version: 3 });
+      expect(await connectionState(page)).toBe('live');
+      expect(await websocketClients(replicas[1 - holder]!.url)).toBe(2);
+    } finally {
+      await service.stop();
+    }
   });
 });
