@@ -1,6 +1,8 @@
 # RabbitMQ 3.10 + management and prometheus plugins from Debian, run as our own node with
 # its database, logs and Erlang cookie under $ORDERFLOW_STATE. epmd is started (and stopped)
-# by the stack on loopback so nothing outlives "down".
+# by the stack on loopback so nothing outlives "down". Erlang distribution (the node's
+# RABBITMQ_DIST_PORT and rabbitmqctl's own ports) listens on loopback only too:
+# inet_dist_use_interface, since RABBITMQ_DIST_PORT alone binds every interface.
 RABBITMQ_PORT=5672
 RABBITMQ_MGMT_PORT=15672
 RABBITMQ_PROM_PORT=15692
@@ -25,6 +27,8 @@ _rabbitmq_envs() {
     "ERL_EPMD_PORT=$RABBITMQ_EPMD_PORT" \
     "RABBITMQ_NODENAME=orderflow@localhost" \
     "RABBITMQ_DIST_PORT=$RABBITMQ_DIST_PORT" \
+    "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1}" \
+    "RABBITMQ_CTL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1}" \
     "RABBITMQ_CONFIG_FILE=$dir/rabbitmq.conf" \
     "RABBITMQ_ENABLED_PLUGINS_FILE=$dir/enabled_plugins" \
     "RABBITMQ_MNESIA_BASE=$dir/mnesia" \

@@ -30,11 +30,22 @@ export const OperatorConfigSchema = Type.Object({
   /** How long deletion waits for unreachable brokers before it gives up cleanup with a warning event. */
   CLEANUP_TIMEOUT_MS: env.int({ default: 60_000, minimum: 0, maximum: 3_600_000 }),
   /**
+   * DeleteIfEmpty: how long deletion waits for the pipeline's queues to drain (its consumers
+   * keep running meanwhile). Past it the finalizer is removed and every queue is kept.
+   */
+  CLEANUP_DRAIN_TIMEOUT_MS: env.int({ default: 600_000, minimum: 0, maximum: 86_400_000 }),
+  /**
    * When ConsumersReady turns True: `available` (replicas available, production) or `created`
    * (Deployment observed by the controller manager and its pods created; for control planes
    * without kubelets, where pods stay Pending).
    */
   CONSUMERS_READY_WHEN: env.oneOf(['available', 'created'] as const, 'available'),
+  /**
+   * Namespace of the claims that record which pipeline owns each queue, exchange and topic
+   * name (one ConfigMap per name); the lease namespace when unset. Every operator that shares
+   * the brokers must use the same one.
+   */
+  CLAIMS_NAMESPACE: env.optional(env.string({ minLength: 1 })),
   LEADER_ELECT: env.bool(true),
   LEASE_NAMESPACE: env.string({ default: 'default', minLength: 1 }),
   LEASE_NAME: env.string({ default: 'orderflow-operator', minLength: 1 }),
@@ -55,6 +66,11 @@ export const OperatorConfigSchema = Type.Object({
    * local control plane started without --proxy-client-cert-file, bound to loopback.
    */
   EXTERNAL_METRICS_CLIENT_AUTH: env.oneOf(['certificate', 'none'] as const, 'certificate'),
+  /**
+   * Address of the external metrics server: HOST when unset with certificate auth, 127.0.0.1
+   * with `none` (which refuses any address that is not loopback).
+   */
+  EXTERNAL_METRICS_HOST: env.optional(env.string({ minLength: 1 })),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 20_000, minimum: 100, maximum: 600_000 }),
   /** Local runs: write a Prometheus file_sd target for /metrics here (removed on shutdown). */
   PROMETHEUS_TARGETS_DIR: env.optional(env.string({ minLength: 1 })),

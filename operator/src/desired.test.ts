@@ -58,6 +58,35 @@ describe('desired', () => {
     expect((d.workloads[0] as unknown as { data: Record<string, string> }).data).toMatchObject({ ORDERFLOW_QUEUE: 'payments', ORDERFLOW_MAX_ATTEMPTS: '3', ORDERFLOW_DEAD_LETTER_QUEUE: 'payments.dlq' });
   });
 
+  it('passes a consumer env from a Secret or ConfigMap through as a reference, never as a value', () => {
+    const withEnv = pipeline({
+      ...checkout.spec,
+      consumers: [
+        {
+          ...checkout.spec.consumers[0],
+          env: [
+            { name: 'LOG_LEVEL', value: 'debug' },
+            { name: 'PROVIDER_TOKEN', valueFrom: { secretKeyRef: { name: 'payment-provider', key: 'token' } } },
+            { name: 'REGION', valueFrom: { configMapKeyRef: { name: 'site', key: 'region', optional: true } } },
+          ],
+        },
+      ],
+    });
+    const deployment = desired(withEnv).workloads.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { env: unknown[] }[] } } } };
+    expect(deployment.spec.template.spec.containers[0]!.env).toEqual([
+      { name: 'LOG_LEVEL', value: 'debug' },
+      { name: 'PROVIDER_TOKEN', valueFrom: { secretKeyRef: { name: 'payment-provider', key: 'token' } } },
+      { name: 'REGION', valueFrom: { configMapKeyRef: { name: 'site', key: 'region', optional: true } } },
+    ]);
+  });
+
+  it('tells a Kafka consumer its offset reset policy, the one its lag is measured with (latest when unset)', () => {
+    const data = (name: string, p = checkout): Record<string, string> => (desired(p).workloads.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name) as unknown as { data: Record<string, string> }).data;
+    expect(data('checkout-aggregator')).toMatchObject({ ORDERFLOW_KAFKA_GROUP: 'agg', ORDERFLOW_KAFKA_OFFSET_RESET: 'latest' });
+    const earliest = pipeline({ ...checkout.spec, consumers: [{ ...checkout.spec.consumers[1], source: { topic: 'order-events', group: 'agg', offsetResetPolicy: 'earliest' } }] });
+    expect(data('checkout-aggregator', earliest).ORDERFLOW_KAFKA_OFFSET_RESET).toBe('earliest');
+  });
+
   it('is a pure function of the spec', () => {
     expect(desired(checkout)).toEqual(desired(structuredClone(checkout)));
   });

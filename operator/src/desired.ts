@@ -1,4 +1,4 @@
-import { API_VERSION, KIND, type ConsumerSpec, type OrderPipeline, type QueueSpec } from './api/order-pipeline.ts';
+import { API_VERSION, KIND, type ConsumerSpec, type EnvVar, type OrderPipeline, type QueueSpec } from './api/order-pipeline.ts';
 import { EXTERNAL_METRIC_NAME, LABELS } from './names.ts';
 import { parseDuration } from './duration.ts';
 
@@ -117,7 +117,13 @@ function sourceSettings(p: OrderPipeline, c: ConsumerSpec): Record<string, strin
     if (q?.deadLetter.enabled === true) settings.ORDERFLOW_DEAD_LETTER_QUEUE = deadLetterQueueName(q.name);
     return settings;
   }
-  return { ORDERFLOW_SOURCE: 'kafka', ORDERFLOW_KAFKA_TOPIC: c.source.topic ?? '', ORDERFLOW_KAFKA_GROUP: c.source.group ?? '' };
+  return {
+    ORDERFLOW_SOURCE: 'kafka',
+    ORDERFLOW_KAFKA_TOPIC: c.source.topic ?? '',
+    ORDERFLOW_KAFKA_GROUP: c.source.group ?? '',
+    // The lag the autoscaler reads assumes this reset policy; the consumer must use the same.
+    ORDERFLOW_KAFKA_OFFSET_RESET: c.source.offsetResetPolicy ?? 'latest',
+  };
 }
 
 /** The highest replica count a consumer may reach: Kafka consumers never pass the partitions. */
@@ -125,6 +131,13 @@ export function consumerMaxReplicas(p: OrderPipeline, c: ConsumerSpec): number {
   if (c.source.topic === undefined) return c.scaling.maxReplicas;
   const topic = p.spec.kafka?.topics.find((t) => t.name === c.source.topic);
   return Math.max(1, Math.min(c.scaling.maxReplicas, topic?.partitions ?? 1));
+}
+
+/** A consumer's env entry as a container's: a reference stays a reference (the kubelet resolves it). */
+function containerEnv(e: EnvVar): Record<string, unknown> {
+  if (e.valueFrom === undefined) return { name: e.name, value: e.value ?? '' };
+  const { secretKeyRef, configMapKeyRef } = e.valueFrom;
+  return { name: e.name, valueFrom: secretKeyRef !== undefined ? { secretKeyRef } : { configMapKeyRef } };
 }
 
 function consumerWorkloads(p: OrderPipeline, c: ConsumerSpec): KubeObject[] {
@@ -149,7 +162,7 @@ function consumerWorkloads(p: OrderPipeline, c: ConsumerSpec): KubeObject[] {
               name: c.name,
               image: c.image,
               envFrom: [{ configMapRef: { name } }],
-              env: Object.entries(c.env ?? {}).map(([k, v]) => ({ name: k, value: v })),
+              env: (c.env ?? []).map(containerEnv),
               ports: [{ name: 'http', containerPort: 8080 }],
               livenessProbe: { httpGet: { path: '/healthz', port: 'http' } },
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' } },

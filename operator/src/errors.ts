@@ -79,3 +79,12 @@ export const MetricUnauthorized = defineError({
   statusCode: 401,
   retriable: false,
 });
+
+/** The unauthenticated external metrics server was asked to listen beyond loopback. */
+export const ExternalMetricsExposed = defineError<[string]>({
+  code: 'OPERATOR_ERR_EXTERNAL_METRICS_EXPOSED',
+  message: (host) =>
+    `EXTERNAL_METRICS_CLIENT_AUTH=none serves consumer lag to anyone who connects, so it listens on loopback only; EXTERNAL_METRICS_HOST=${host} is not a loopback address (use 127.0.0.1, or EXTERNAL_METRICS_CLIENT_AUTH=certificate with EXTERNAL_METRICS_CLIENT_CA_FILE)`,
+  statusCode: 500,
+  retriable: false,
+});

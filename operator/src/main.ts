@@ -12,10 +12,19 @@ import { inClusterConnection, loadKubeconfig } from './kube/kube-config.ts';
 import { createOperatorMetrics } from './metrics.ts';
 import { ManagementClient } from './rabbitmq/management-client.ts';
 import { buildExternalMetricsServer } from './scaling/external-metrics-server.ts';
+import { externalMetricsListenHost } from './scaling/listen-host.ts';
 import { buildServer } from './server.ts';
 
 const config = loadOperatorConfig();
 const log = createLogger('orderflow-operator', { level: config.LOG_LEVEL });
+let externalMetricsHost: string | undefined;
+try {
+  // Checked before anything connects or listens: a bad address is a config error at start.
+  externalMetricsHost = config.EXTERNAL_METRICS_PORT === undefined ? undefined : externalMetricsListenHost(config);
+} catch (err) {
+  log.fatal({ err }, err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}
 const registry = createMetricsRegistry({ defaultLabels: { service: 'orderflow-operator' } });
 const metrics = createOperatorMetrics(registry);
 
@@ -42,6 +51,8 @@ const controller = new Controller(
     resyncMs: config.RESYNC_MS,
     watchIdleMs: config.WATCH_IDLE_MS,
     cleanupTimeoutMs: config.CLEANUP_TIMEOUT_MS,
+    cleanupDrainTimeoutMs: config.CLEANUP_DRAIN_TIMEOUT_MS,
+    claimsNamespace: config.CLAIMS_NAMESPACE ?? config.LEASE_NAMESPACE,
     consumersReadyWhen: config.CONSUMERS_READY_WHEN,
   },
   { kube, rabbit, kafka: kafkaAdmin, metrics, log },
@@ -69,8 +80,8 @@ const app = buildServer({
     ready: () => {
       const leader = elector?.isLeader ?? true;
       // A standby is ready: it serves metrics and waits for the lease.
-      const ready = !closing && (!leader || controller.started);
-      return { ready, detail: { identity, leader, started: controller.started } };
+      const ready = !closing && !lostLeadership && (!leader || controller.started);
+      return { ready, detail: { identity, leader, started: controller.started, lostLeadership } };
     },
   },
 });
@@ -107,12 +118,12 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 await app.listen({ port: config.PORT, host: config.HOST });
-if (externalMetrics !== undefined) await externalMetrics.listen({ port: config.EXTERNAL_METRICS_PORT!, host: config.HOST });
+if (externalMetrics !== undefined) await externalMetrics.listen({ port: config.EXTERNAL_METRICS_PORT!, host: externalMetricsHost });
 const removeTarget =
   config.PROMETHEUS_TARGETS_DIR === undefined
     ? undefined
     : await writePrometheusTarget(config.PROMETHEUS_TARGETS_DIR, 'orderflow-operator', config.METRICS_ADVERTISE_ADDRESS ?? `127.0.0.1:${config.PORT}`);
-log.info({ identity, port: config.PORT, externalMetricsPort: config.EXTERNAL_METRICS_PORT, leaderElection: config.LEADER_ELECT }, 'operator listening');
+log.info({ identity, port: config.PORT, externalMetricsPort: config.EXTERNAL_METRICS_PORT, externalMetricsHost, leaderElection: config.LEADER_ELECT }, 'operator listening');
 
 const startController = (): void => {
   metrics.leader.set(1);
@@ -128,9 +139,10 @@ else {
     onStoppedLeading: () => {
       metrics.leader.set(0);
       if (closing) return;
-      // Another replica may already be reconciling: stop at once and let the restart campaign again.
+      // A standby may take the lease once it expires: stop at once (reconciles in flight die
+      // with the process, so nothing more is written) and let the restart campaign again.
       lostLeadership = true;
-      log.error('leadership lost; exiting so a restart starts clean');
+      log.error('leadership lost; stopped reconciling, exiting so a restart starts clean');
       process.exit(1);
     },
   });

@@ -26,6 +26,8 @@ export const CONDITION = {
   topologyReady: 'TopologyReady',
   consumersReady: 'ConsumersReady',
   scalingActive: 'ScalingActive',
+  /** Set while a deleted pipeline's cleanup waits (False) for its queues to drain. */
+  cleanupComplete: 'CleanupComplete',
 } as const;
 
 /** Condition reasons: stable words users and alerts can match on. */
@@ -48,6 +50,9 @@ export const REASON = {
   autoscalerPending: 'AutoscalerPending',
   autoscalerInactive: 'AutoscalerInactive',
   notReady: 'NotReady',
+  queuesNotEmpty: 'QueuesNotEmpty',
+  nameOwnedByOther: 'NameOwnedByOther',
+  nameClaimFailed: 'NameClaimFailed',
 } as const;
 
 /** Kubernetes event reasons, one per decision the operator makes. */
@@ -65,5 +70,7 @@ export const EVENT = {
   cleanupDeleted: 'CleanupDeleted',
   cleanupRetained: 'CleanupRetained',
   cleanupAbandoned: 'CleanupAbandoned',
+  cleanupWaiting: 'CleanupWaiting',
+  nameOwnedByOther: 'NameOwnedByOther',
   maxReplicasCapped: 'MaxReplicasCappedAtPartitions',
 } as const;

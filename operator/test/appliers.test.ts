@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type kafkajs from 'kafkajs';
 import { connect } from 'amqplib';
-import { stackSetting, uniqueName } from '@orderflow/testkit';
+import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import { desired } from '../src/desired.ts';
-import { applyTopology, deleteTopology } from '../src/rabbitmq/topology-applier.ts';
+import { applyTopology } from '../src/rabbitmq/topology-applier.ts';
+import { deleteTopology } from '../src/rabbitmq/topology-cleanup.ts';
 import { applyTopics, deleteTopics } from '../src/kafka/topic-applier.ts';
 import { pipeline } from './fixtures.ts';
-import { deleteVhost, kafkaAdmin, managementClient } from './brokers.ts';
+import { deleteVhost, kafkaAdmin, managementClient, publishTo, purgeQueue } from './brokers.ts';
 
 // The appliers against the real brokers, without Kubernetes: one vhost and unique topic names per run.
 describe('RabbitMQ topology applier (real RabbitMQ)', () => {
@@ -67,18 +68,62 @@ describe('RabbitMQ topology applier (real RabbitMQ)', () => {
     expect((await client.getQueue(vhost, 'payments'))?.arguments['x-message-ttl']).toBeUndefined();
   });
 
-  it('DeleteIfEmpty keeps a queue holding messages; Delete removes it', async () => {
+  it('DeleteIfEmpty deletes nothing while any queue of the pipeline holds messages; Delete removes them all', async () => {
     const want = desired(pipeline(spec())).rabbitmq!;
     const kept = await deleteTopology(client, want, 'DeleteIfEmpty');
-    expect(kept.retained).toEqual(['queue payments (holds messages)']);
-    expect(await client.getQueue(vhost, 'payments')).toBeDefined();
-    expect(await client.getQueue(vhost, 'vip')).toBeUndefined();
-    // An empty quorum queue is deleted too (RabbitMQ refuses if-empty for quorum queues).
-    expect(kept.deleted).toContain('queue ledger');
-    expect(await client.getQueue(vhost, 'ledger')).toBeUndefined();
+    expect(kept.deleted).toEqual([]);
+    expect(kept.holding).toEqual([{ name: 'payments', messages: 1 }]);
+    for (const q of want.queues) expect(await client.getQueue(vhost, q.name), q.name).toBeDefined();
     const gone = await deleteTopology(client, want, 'Delete');
     expect(gone.retained).toEqual([]);
-    expect(await client.getQueue(vhost, 'payments')).toBeUndefined();
+    for (const q of want.queues) expect(await client.getQueue(vhost, q.name), q.name).toBeUndefined();
+  });
+});
+
+describe('DeleteIfEmpty cleanup of a queue group (real RabbitMQ)', () => {
+  const vhost = uniqueName('op-cleanup');
+  const client = managementClient();
+  // Delay queues that hold a message for an hour: it stays put for the whole test.
+  const want = desired(
+    pipeline({
+      rabbitmq: {
+        vhost,
+        exchanges: [{ name: 'in', type: 'direct' }],
+        queues: [
+          { name: 'work', bindings: [{ exchange: 'in', routingKey: 'w' }], retry: { maxAttempts: 2, backoff: { initial: '1h', max: '1h' } }, deadLetter: { enabled: true } },
+          { name: 'audit', type: 'quorum' },
+        ],
+      },
+    }),
+  ).rabbitmq!;
+  afterAll(async () => deleteVhost(vhost));
+
+  it('keeps every queue while a message waits in a delay queue and the work queue is empty', async () => {
+    expect((await applyTopology(client, want, { firstApply: true })).problems).toEqual([]);
+    await publishTo(vhost, 'work.retry.1', 'waiting for its retry');
+    // At once, before the management API's counters show the message: the if-empty delete is
+    // refused and whatever this pass deleted is declared again.
+    const racing = await deleteTopology(client, want, 'DeleteIfEmpty');
+    expect(racing.deleted).toEqual([]);
+    expect(racing.holding).toEqual([{ name: 'work.retry.1', messages: 1 }]);
+    for (const q of want.queues) expect(await client.getQueue(vhost, q.name), q.name).toBeDefined();
+    expect(await client.getExchange(vhost, 'in')).toBeDefined();
+    // Once the counters show it, the check before any deletion finds it.
+    await waitFor(async () => (await client.getQueue(vhost, 'work.retry.1'))?.messages === 1, { what: 'the management API to count the waiting message', timeoutMs: 30_000 });
+    const checked = await deleteTopology(client, want, 'DeleteIfEmpty');
+    expect(checked).toEqual({ deleted: [], retained: ['queue work', 'queue work.dlq', 'queue work.retry.1', 'queue work.retry.2', 'queue audit', 'exchange in'], holding: [{ name: 'work.retry.1', messages: 1 }] });
+    for (const q of want.queues) expect(await client.getQueue(vhost, q.name), q.name).toBeDefined();
+    expect((await client.getQueue(vhost, 'work'))?.arguments['x-dead-letter-routing-key']).toBe('work.dlq');
+  });
+
+  it('deletes the whole group (the empty quorum queue too) once every queue is empty', async () => {
+    await purgeQueue(vhost, 'work.retry.1');
+    await waitFor(async () => (await client.getQueue(vhost, 'work.retry.1'))?.messages === 0, { what: 'the purge to show', timeoutMs: 30_000 });
+    const result = await deleteTopology(client, want, 'DeleteIfEmpty');
+    expect(result.holding).toEqual([]);
+    expect(result.deleted).toEqual(['queue work', 'queue work.dlq', 'queue work.retry.1', 'queue work.retry.2', 'queue audit', 'exchange in']);
+    for (const q of want.queues) expect(await client.getQueue(vhost, q.name), q.name).toBeUndefined();
+    expect(await client.getExchange(vhost, 'in')).toBeUndefined();
   });
 });
 
@@ -104,7 +149,9 @@ describe('Kafka topic applier (real Kafka)', () => {
   it('grows partitions', async () => {
     const result = await applyTopics(admin, desired(pipeline(spec(4))).kafka.topics, { firstApply: false });
     expect(result.events.map((e) => e.reason)).toEqual(['PartitionsIncreased']);
-    expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions).toHaveLength(4);
+    // The controller acknowledges the growth first; the broker's metadata follows a moment
+    // later (read too early on a loaded box it still says 2, and so would the next test's applier).
+    await waitFor(async () => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length === 4, { what: 'the broker to report 4 partitions', timeoutMs: 15_000 });
   });
 
   it('refuses a decrease in a problem, never applies it', async () => {

@@ -152,6 +152,10 @@ describe('lag-driven autoscaling through the HPA', () => {
   }, 300_000);
 
   it('Kafka lag raises replicas only up to the partition count, and draining lowers them', async () => {
+    // A group that has consumed everything so far (offsets committed at the end): with the
+    // default offsetResetPolicy latest, a group without commits would have no lag to scale on.
+    const start = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({ groupId: group, topic, partitions: start.map((e) => ({ partition: e.partition, offset: e.high })) });
     const { default: kafka } = await import('kafkajs');
     const producer = new kafka.Kafka({ brokers: stackSetting('KAFKA_BROKERS').split(','), logLevel: kafka.logLevel.NOTHING }).producer();
     await producer.connect();

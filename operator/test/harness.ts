@@ -83,23 +83,26 @@ export async function startOperator(namespace: string, env: Record<string, strin
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${namespace}-${identity}.log`);
   const out = createWriteStream(logFile);
+  const settings: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    ...stackEnv(),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    POD_NAME: identity,
+    WATCH_NAMESPACE: namespace,
+    OPERATOR_INSTANCE: namespace,
+    LEASE_NAMESPACE: namespace,
+    LEASE_NAME: 'orderflow-operator',
+    CONSUMERS_READY_WHEN: 'created',
+    RESYNC_MS: '3000',
+    ...env,
+  };
+  // An empty value unsets the variable (WATCH_NAMESPACE: '' watches every namespace).
+  for (const [k, v] of Object.entries(settings)) if (v === '') delete settings[k];
   const child = spawn(node, ['src/main.ts'], {
     cwd: operatorDir,
-    env: {
-      PATH: process.env.PATH,
-      ...stackEnv(),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      POD_NAME: identity,
-      WATCH_NAMESPACE: namespace,
-      OPERATOR_INSTANCE: namespace,
-      LEASE_NAMESPACE: namespace,
-      LEASE_NAME: 'orderflow-operator',
-      CONSUMERS_READY_WHEN: 'created',
-      RESYNC_MS: '3000',
-      ...env,
-    },
+    env: settings,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(out);
@@ -159,4 +162,15 @@ export async function waitForCondition(kube: KubeClient, namespace: string, name
 export async function eventsFor(kube: KubeClient, namespace: string, name: string): Promise<{ reason: string; message: string; type: string; reportingInstance?: string }[]> {
   const list = await kube.get<{ items: { reason: string; message: string; type: string; reportingInstance?: string }[] }>(`/api/v1/namespaces/${namespace}/events`, { fieldSelector: `involvedObject.name=${name}` });
   return list?.items ?? [];
+}
+
+/** The operator's /metrics text. */
+export async function operatorMetrics(op: OperatorProcess): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${op.port}/metrics`)).text();
+}
+
+/** Deletes a pipeline and waits until it is gone (its finalizer done). */
+export async function deletePipelineAndWait(kube: KubeClient, namespace: string, name: string, timeoutMs = 30_000): Promise<void> {
+  await kube.request('DELETE', pipelinePath(namespace, name));
+  await waitFor(async () => (await getPipeline(kube, namespace, name)) === undefined, { what: `${namespace}/${name} to be deleted`, timeoutMs });
 }

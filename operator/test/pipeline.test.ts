@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type kafkajs from 'kafkajs';
-import { connect } from 'amqplib';
-import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
+import { uniqueName, waitFor } from '@orderflow/testkit';
 import { KubeRequestFailed } from '../src/errors.ts';
 import type { KubeClient } from '../src/kube/kube-client.ts';
 import { objectPath, pipelinePath } from '../src/kube/paths.ts';
-import { deleteVhost, kafkaAdmin, managementClient } from './brokers.ts';
-import { applyPipeline, condition, createNamespace, deleteNamespace, ensureCrd, eventsFor, freePort, getPipeline, kubeClient, startOperator, waitForCondition, type OperatorProcess } from './harness.ts';
+import { deleteVhost, kafkaAdmin, managementClient, publishTo, purgeQueue } from './brokers.ts';
+import { applyPipeline, condition, createNamespace, deleteNamespace, deletePipelineAndWait, ensureCrd, eventsFor, freePort, getPipeline, kubeClient, operatorMetrics, startOperator, waitForCondition, type OperatorProcess } from './harness.ts';
 
 // One namespace, one vhost and unique topic names for this file; the operator under test is a
 // real process confined to this namespace's pipelines.
@@ -125,35 +124,52 @@ describe('an OrderPipeline on the real API server and brokers', () => {
   });
 });
 
+describe('consumer environment', () => {
+  it('an env entry from a Secret reaches the Deployment as a secretKeyRef (no value in the pipeline); value and valueFrom together are rejected', async () => {
+    const consumer = { name: 'worker', image: 'ghcr.io/orderflow/payment-worker:test', source: { queue: 'secret-env-q' }, scaling: { maxReplicas: 1 } };
+    await applyPipeline(kube, ns, 'secret-env', {
+      rabbitmq: { vhost, queues: [{ name: 'secret-env-q' }] },
+      consumers: [{ ...consumer, env: [{ name: 'LOG_LEVEL', value: 'debug' }, { name: 'PROVIDER_TOKEN', valueFrom: { secretKeyRef: { name: 'payment-provider', key: 'token' } } }] }],
+    });
+    const deployment = await waitFor(
+      async () => kube.get<{ spec: { template: { spec: { containers: { env?: unknown[] }[] } } } }>(objectPath('apps/v1', 'Deployment', ns, 'secret-env-worker')),
+      { what: 'the consumer Deployment', timeoutMs: 30_000 },
+    );
+    expect(deployment.spec.template.spec.containers[0]!.env).toEqual([
+      { name: 'LOG_LEVEL', value: 'debug' },
+      { name: 'PROVIDER_TOKEN', valueFrom: { secretKeyRef: { name: 'payment-provider', key: 'token' } } },
+    ]);
+
+    const err = await applyPipeline(kube, ns, 'secret-env-both', {
+      rabbitmq: { vhost, queues: [{ name: 'secret-env-q2' }] },
+      consumers: [{ ...consumer, source: { queue: 'secret-env-q2' }, env: [{ name: 'PROVIDER_TOKEN', value: 'in-clear', valueFrom: { secretKeyRef: { name: 'payment-provider', key: 'token' } } }] }],
+    }).catch((e: unknown) => e);
+    expect(KubeRequestFailed.is(err)).toBe(true);
+    expect((err as Error).message).toContain('HTTP 422');
+    expect((err as Error).message).toContain('an env entry has either value or valueFrom, not both');
+    expect(await getPipeline(kube, ns, 'secret-env-both')).toBeUndefined();
+  });
+});
+
 describe('deletion policies', () => {
   const policySpec = (policy: string, q: string): unknown => ({
     deletionPolicy: policy,
     rabbitmq: { vhost, queues: [{ name: `${q}-full` }, { name: `${q}-empty` }] },
   });
 
-  async function publish(queue: string): Promise<void> {
-    const conn = await connect(`${stackSetting('RABBITMQ_URL')}/${encodeURIComponent(vhost)}`);
-    const ch = await conn.createConfirmChannel();
-    ch.sendToQueue(queue, Buffer.from('order'), { persistent: true });
-    await ch.waitForConfirms();
-    await conn.close();
-  }
-
-  async function deleteAndWait(name: string): Promise<void> {
-    await kube.request('DELETE', pipelinePath(ns, name));
-    await waitFor(async () => (await getPipeline(kube, ns, name)) === undefined, { what: `${name} to be deleted`, timeoutMs: 30_000 });
+  async function waitForMessages(queue: string, messages: number): Promise<void> {
+    await waitFor(async () => (await rabbit.getQueue(vhost, queue))?.messages === messages, { what: `${queue} to count ${messages} messages`, timeoutMs: 30_000 });
   }
 
   it.each([
     ['Retain', { full: true, empty: true }],
-    ['DeleteIfEmpty', { full: true, empty: false }],
     ['Delete', { full: false, empty: false }],
   ] as const)('%s', async (policy, kept) => {
     const name = `policy-${policy.toLowerCase()}`;
     await applyPipeline(kube, ns, name, policySpec(policy, name));
     await waitForCondition(kube, ns, name, 'Ready', 'True');
-    await publish(`${name}-full`);
-    await deleteAndWait(name);
+    await publishTo(vhost, `${name}-full`, 'order');
+    await deletePipelineAndWait(kube, ns, name);
     expect((await rabbit.getQueue(vhost, `${name}-full`)) !== undefined).toBe(kept.full);
     expect((await rabbit.getQueue(vhost, `${name}-empty`)) !== undefined).toBe(kept.empty);
     const reasons = (await eventsFor(kube, ns, name)).map((e) => e.reason);
@@ -161,8 +177,83 @@ describe('deletion policies', () => {
     if (policy !== 'Retain') expect(reasons).toContain('CleanupDeleted');
   });
 
+  it('DeleteIfEmpty: a message waiting in retry.1 keeps every queue (the reason visible); once it is gone, cleanup completes', async () => {
+    const name = 'delay';
+    await applyPipeline(kube, ns, name, {
+      deletionPolicy: 'DeleteIfEmpty',
+      rabbitmq: {
+        vhost,
+        exchanges: [{ name: 'delay-in', type: 'direct' }],
+        // An hour's delay: the message stays in retry.1 for the whole test.
+        queues: [{ name: 'delay-work', bindings: [{ exchange: 'delay-in', routingKey: 'w' }], retry: { maxAttempts: 2, backoff: { initial: '1h', max: '1h' } }, deadLetter: { enabled: true } }],
+      },
+    });
+    await waitForCondition(kube, ns, name, 'Ready', 'True');
+    const queues = ['delay-work', 'delay-work.dlq', 'delay-work.retry.1', 'delay-work.retry.2'];
+    await publishTo(vhost, 'delay-work.retry.1', 'waiting for its retry');
+    await waitForMessages('delay-work.retry.1', 1);
+
+    await kube.request('DELETE', pipelinePath(ns, name));
+    const waiting = await waitFor(
+      async () => {
+        const c = condition(await getPipeline(kube, ns, name), 'CleanupComplete');
+        return c?.status === 'False' ? c : undefined;
+      },
+      { what: 'CleanupComplete=False on the deleted pipeline', timeoutMs: 30_000 },
+    );
+    expect(waiting.reason).toBe('QueuesNotEmpty');
+    expect(waiting.message).toContain('delay-work.retry.1 holds 1 message');
+    const warning = (await eventsFor(kube, ns, name)).find((e) => e.reason === 'CleanupWaiting');
+    expect(warning?.type).toBe('Warning');
+    expect(warning?.message).toContain('delay-work.retry.1 holds 1 message');
+    // Several drain checks later nothing is deleted: the work queue the message returns to is there.
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(await getPipeline(kube, ns, name)).toBeDefined();
+    for (const q of queues) expect(await rabbit.getQueue(vhost, q), q).toBeDefined();
+    expect(await rabbit.getExchange(vhost, 'delay-in')).toBeDefined();
+
+    await purgeQueue(vhost, 'delay-work.retry.1');
+    await waitFor(async () => (await getPipeline(kube, ns, name)) === undefined, { what: 'cleanup to complete once the queues are empty', timeoutMs: 60_000 });
+    for (const q of queues) expect(await rabbit.getQueue(vhost, q), q).toBeUndefined();
+    expect(await rabbit.getExchange(vhost, 'delay-in')).toBeUndefined();
+    expect((await eventsFor(kube, ns, name)).map((e) => e.reason)).toContain('CleanupDeleted');
+  });
+
+  it('DeleteIfEmpty keeps the empty queues too while another queue of the pipeline holds messages', async () => {
+    const name = 'policy-deleteifempty';
+    await applyPipeline(kube, ns, name, policySpec('DeleteIfEmpty', name));
+    await waitForCondition(kube, ns, name, 'Ready', 'True');
+    await publishTo(vhost, `${name}-full`, 'order');
+    await waitForMessages(`${name}-full`, 1);
+    await kube.request('DELETE', pipelinePath(ns, name));
+    await waitFor(async () => condition(await getPipeline(kube, ns, name), 'CleanupComplete')?.reason === 'QueuesNotEmpty', { what: 'the cleanup to wait', timeoutMs: 30_000 });
+    expect(await rabbit.getQueue(vhost, `${name}-full`)).toBeDefined();
+    expect(await rabbit.getQueue(vhost, `${name}-empty`)).toBeDefined();
+    await purgeQueue(vhost, `${name}-full`);
+    await waitFor(async () => (await getPipeline(kube, ns, name)) === undefined, { what: `${name} to be deleted`, timeoutMs: 60_000 });
+    expect(await rabbit.getQueue(vhost, `${name}-full`)).toBeUndefined();
+    expect(await rabbit.getQueue(vhost, `${name}-empty`)).toBeUndefined();
+  });
+
+  it('removes the lag series of a deleted pipeline from /metrics', async () => {
+    const name = 'lagged';
+    await applyPipeline(kube, ns, name, {
+      deletionPolicy: 'Delete',
+      rabbitmq: { vhost, queues: [{ name: 'lagged-q' }] },
+      consumers: [{ name: 'worker', image: 'ghcr.io/orderflow/payment-worker:test', source: { queue: 'lagged-q' }, scaling: { maxReplicas: 2 } }],
+    });
+    await waitForCondition(kube, ns, name, 'Ready', 'True');
+    const series = `pipeline="${name}"`;
+    await waitFor(async () => (await operatorMetrics(operator)).split('\n').some((l) => l.startsWith('orderflow_operator_consumer_lag{') && l.includes(series)), { what: 'the lag series to appear' });
+    await deletePipelineAndWait(kube, ns, name);
+    await waitFor(async () => !(await operatorMetrics(operator)).split('\n').some((l) => l.startsWith('orderflow_operator_consumer_lag{') && l.includes(series)), { what: 'the lag series to be removed', timeoutMs: 30_000 });
+  });
+
   it('never leaves a pipeline stuck when the broker is unreachable: bounded wait, then a warning event', async () => {
-    // A second operator instance whose RabbitMQ management URL points at a closed port.
+    // The pipeline is set up while RabbitMQ answers (its queue created and claimed), then handed
+    // to a second operator instance whose management URL points at a closed port.
+    await applyPipeline(kube, ns, 'unreachable', { rabbitmq: { vhost, queues: [{ name: 'lost' }] } });
+    await waitForCondition(kube, ns, 'unreachable', 'Ready', 'True');
     const instance = `${ns}-down`;
     const broken = await startOperator(ns, {
       OPERATOR_INSTANCE: instance,
@@ -176,7 +267,7 @@ describe('deletion policies', () => {
       expect(condition(p, 'TopologyReady')?.message).toContain('RabbitMQ management API unreachable');
       const before = await getPipeline(kube, ns, 'unreachable');
       expect(before?.metadata.finalizers).toContain('orderflow.dev/cleanup');
-      await deleteAndWait('unreachable');
+      await deletePipelineAndWait(kube, ns, 'unreachable');
       const abandoned = (await eventsFor(kube, ns, 'unreachable')).find((e) => e.reason === 'CleanupAbandoned');
       expect(abandoned?.type).toBe('Warning');
       expect(abandoned?.reportingInstance).toBe(broken.identity);
@@ -185,22 +276,54 @@ describe('deletion policies', () => {
       await broken.stop();
     }
   });
-  it('replaces a consumer Service whose fields cannot change in place (left by an older operator)', async () => {
+
+  const legacySpec = {
+    rabbitmq: { vhost, queues: [{ name: 'legacy-payments' }] },
+    consumers: [{ name: 'payment-worker', image: 'ghcr.io/orderflow/payment-worker:test', source: { queue: 'legacy-payments' }, scaling: { maxReplicas: 2 } }],
+  };
+
+  it('replaces its own consumer Service whose fields cannot change in place (left by an older operator)', async () => {
+    // The pipeline exists first, labelled for an operator instance that does not run, so the
+    // older operator's Service can carry its owner reference.
+    const paused = await applyPipeline(kube, ns, 'legacy', legacySpec, `${ns}-paused`);
     // A ClusterIP Service under the name the operator's headless one will take: clusterIP is
     // immutable, so a plain apply is refused with 422 on every reconcile.
     await kube.apply(
       objectPath('v1', 'Service', ns, 'legacy-payment-worker'),
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'legacy-payment-worker', namespace: ns }, spec: { ports: [{ name: 'http', port: 8080 }], selector: { app: 'legacy' } } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'legacy-payment-worker', namespace: ns, ownerReferences: [{ apiVersion: 'orderflow.dev/v1alpha1', kind: 'OrderPipeline', name: 'legacy', uid: paused.metadata.uid, controller: true }] },
+        spec: { ports: [{ name: 'http', port: 8080 }], selector: { app: 'legacy' } },
+      },
       'orderflow-operator-tests',
     );
-    await applyPipeline(kube, ns, 'legacy', {
-      rabbitmq: { vhost, queues: [{ name: 'legacy-payments' }] },
-      consumers: [{ name: 'payment-worker', image: 'ghcr.io/orderflow/payment-worker:test', source: { queue: 'legacy-payments' }, scaling: { maxReplicas: 2 } }],
-    });
+    await applyPipeline(kube, ns, 'legacy', legacySpec);
     const p = await waitForCondition(kube, ns, 'legacy', 'ConsumersReady', 'True');
     expect(condition(p, 'Ready')?.status).toBe('True');
     const service = await kube.get<{ spec: { clusterIP: string }; metadata: { ownerReferences?: { name: string }[] } }>(objectPath('v1', 'Service', ns, 'legacy-payment-worker'));
     expect(service?.spec.clusterIP).toBe('None');
     expect(service?.metadata.ownerReferences?.[0]?.name).toBe('legacy');
+  });
+
+  it('never deletes or takes over a Service a person created under a consumer\'s name: reported, left alone', async () => {
+    await kube.apply(
+      objectPath('v1', 'Service', ns, 'people-payment-worker'),
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'people-payment-worker', namespace: ns }, spec: { ports: [{ name: 'web', port: 9000 }], selector: { app: 'someone-elses' } } },
+      'a-person',
+    );
+    const before = await kube.get<{ metadata: { uid: string }; spec: { clusterIP: string } }>(objectPath('v1', 'Service', ns, 'people-payment-worker'));
+    await applyPipeline(kube, ns, 'people', { rabbitmq: { vhost, queues: [{ name: 'people-payments' }] }, consumers: [{ ...legacySpec.consumers[0], source: { queue: 'people-payments' } }] });
+    const p = await waitForCondition(kube, ns, 'people', 'ConsumersReady', 'False', 'NameOwnedByOther');
+    expect(condition(p, 'ConsumersReady')?.message).toContain(`Service ${ns}/people-payment-worker exists and is not created by the operator (managed by a-person)`);
+    expect(condition(p, 'Ready')).toMatchObject({ status: 'False', reason: 'NameOwnedByOther' });
+    // Several reconciles later (resync 3 s) the person's Service is untouched.
+    await new Promise((r) => setTimeout(r, 7_000));
+    const after = await kube.get<{ metadata: { uid: string; ownerReferences?: unknown[] }; spec: { clusterIP: string; selector: Record<string, string> } }>(objectPath('v1', 'Service', ns, 'people-payment-worker'));
+    expect(after?.metadata.uid).toBe(before?.metadata.uid);
+    expect(after?.spec.clusterIP).toBe(before?.spec.clusterIP);
+    expect(after?.spec.selector).toEqual({ app: 'someone-elses' });
+    expect(after?.metadata.ownerReferences).toBeUndefined();
+    expect((await eventsFor(kube, ns, 'people')).find((e) => e.reason === 'NameOwnedByOther')?.type).toBe('Warning');
   });
 });

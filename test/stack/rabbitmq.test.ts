@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import amqp from 'amqplib';
 import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,5 +57,39 @@ describe('RabbitMQ (real broker)', () => {
     const bad = new URL(url);
     bad.password = 'not-the-password';
     await expect(amqp.connect(bad.toString())).rejects.toThrow(/ACCESS_REFUSED|403/);
+  });
+});
+
+/** Local addresses of the TCP sockets listening on `port`, from /proc/net/tcp and tcp6. */
+function listeningAddresses(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const out: string[] = [];
+  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (local === undefined || state !== '0A') continue;
+      const [addr = '', p] = local.split(':');
+      if (p !== hexPort) continue;
+      // The kernel prints each 32-bit word of the address in host (little-endian) order.
+      const words = addr.match(/.{8}/g) ?? [];
+      const bytes = words.flatMap((w) => (w.match(/../g) ?? []).reverse().map((b) => parseInt(b, 16)));
+      out.push(v6 ? (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 255 && bytes[11] === 255 ? bytes.slice(12).join('.') : bytes.every((b, i) => b === (i === 15 ? 1 : 0)) ? '::1' : `v6:${addr}`) : bytes.join('.'));
+    }
+  }
+  return out;
+}
+
+describe('RabbitMQ listens on loopback only', () => {
+  it('every listener of the node (AMQP, management, metrics, Erlang distribution) and epmd is bound to loopback', async () => {
+    const res = await fetch(`${management}/api/overview`, { headers: { authorization: auth } });
+    const overview = (await res.json()) as { listeners: { protocol: string; port: number }[] };
+    const ports = [...overview.listeners.map((l) => ({ what: l.protocol, port: l.port })), { what: 'epmd', port: 4369 }];
+    expect(ports.map((p) => p.what)).toContain('clustering');
+    const exposed = ports.flatMap(({ what, port }) => {
+      const addresses = listeningAddresses(port);
+      if (addresses.length === 0) return [`${what} (${port}): no listening socket found`];
+      return addresses.filter((a) => !(a.startsWith('127.') || a === '::1')).map((a) => `${what} (${port}) on ${a}`);
+    });
+    expect(exposed).toEqual([]);
   });
 });

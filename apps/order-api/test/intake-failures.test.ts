@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackSetting, waitFor } from '@orderflow/testkit';
+import { TcpProxy, stackSetting, waitFor } from '@orderflow/testkit';
 import { createPool, type Pool } from '@orderflow/pg';
 import { OrderWriter } from '../src/intake/order-writer.ts';
 import { newOrder } from '../src/intake/new-order.ts';
 import { createHarness, orderBody, type Harness } from './support/harness.ts';
 import { undeclaredResponses } from './support/openapi-coverage.ts';
-import { TcpProxy } from './support/tcp-proxy.ts';
 
 // Issue 8 item 7: concurrent batches sharing Idempotency-Keys, and PostgreSQL going away under
 // order-api. Both answer with coded errors only, never PostgreSQL's own text, and lose nothing.

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel } from 'amqplib';
-import { type TestVhost, createTestVhost, stackSetting, waitFor } from '@orderflow/testkit';
+import { TcpProxy, type TestVhost, createTestVhost, stackSetting, waitFor } from '@orderflow/testkit';
 import { AmqpConnection, ConfirmPublisher, QUEUES, declareOrderTopology } from '@orderflow/messaging';
 import { createPool } from '@orderflow/pg';
 import { OutboxRelay } from '../src/relay/outbox-relay.ts';
 import { bodyOf, takeMessages } from './support/broker.ts';
 import { createHarness, orderBody, testLogger, type Harness } from './support/harness.ts';
-import { TcpProxy } from './support/tcp-proxy.ts';
 
 // Issue 8 item 6: a broker that stops confirming (memory alarm, stalled link) must not keep the
 // relay's PostgreSQL transaction, and the outbox rows' locks, open without end.

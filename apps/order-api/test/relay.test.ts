@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel } from 'amqplib';
-import { type TestVhost, createTestVhost, stackSetting, waitFor } from '@orderflow/testkit';
+import { TcpProxy, type TestVhost, createTestVhost, stackSetting, waitFor } from '@orderflow/testkit';
 import { AmqpConnection, ConfirmPublisher, QUEUES, declareOrderTopology } from '@orderflow/messaging';
 import { recordStatusChanges } from '@orderflow/order-status';
 import { withTransaction } from '@orderflow/pg';
 import { OutboxRelay } from '../src/relay/outbox-relay.ts';
 import { bodyOf, takeMessages } from './support/broker.ts';
 import { createHarness, orderBody, testLogger, type Harness } from './support/harness.ts';
-import { TcpProxy } from './support/tcp-proxy.ts';
 
 // The outbox relay against the real PostgreSQL and RabbitMQ, with a proxy in between that the
 // test can close (RabbitMQ down) and hold (confirms delayed).

@@ -13,6 +13,7 @@ const MAX_ITEMS = 64;
 const RABBIT_NAME = { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', minLength: 1, maxLength: 200 };
 const TOPIC_NAME = { pattern: '^[A-Za-z0-9._-]+$', minLength: 1, maxLength: 200 };
 const DNS_LABEL = { pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$', minLength: 1, maxLength: 40 };
+const DNS_SUBDOMAIN = { pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', minLength: 1, maxLength: 253 };
 
 const k = (o: KubeSchemaOptions): KubeSchemaOptions => o;
 
@@ -89,6 +90,34 @@ export const ScalingSpec = Type.Object(
   }),
 );
 
+const KeyRef = (what: string) =>
+  Type.Object(
+    {
+      name: Type.String({ ...DNS_SUBDOMAIN, description: `Name of the ${what} in the pipeline's namespace.` }),
+      key: Type.String({ minLength: 1, maxLength: 253, pattern: '^[-._a-zA-Z0-9]+$', description: `Key in the ${what}.` }),
+      optional: Type.Optional(Type.Boolean({ description: `Start the container even when the ${what} or key is missing.` })),
+    },
+    { description: `A key of a ${what} (as in a Pod's env).` },
+  );
+
+/** One environment variable of a consumer: a plain value, or a reference to a Secret or ConfigMap key. */
+export const EnvVar = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 256, pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' }),
+    value: Type.Optional(Type.String({ maxLength: 32768, description: 'A plain value: stored in clear in the pipeline. Never a credential.' })),
+    valueFrom: Type.Optional(
+      Type.Object(
+        { secretKeyRef: Type.Optional(KeyRef('Secret')), configMapKeyRef: Type.Optional(KeyRef('ConfigMap')) },
+        k({
+          description: 'Where the value comes from; credentials go in a Secret.',
+          'x-kubernetes-validations': [{ rule: 'has(self.secretKeyRef) != has(self.configMapKeyRef)', message: 'valueFrom needs exactly one of secretKeyRef or configMapKeyRef' }],
+        }),
+      ),
+    ),
+  },
+  k({ 'x-kubernetes-validations': [{ rule: '!(has(self.value) && has(self.valueFrom))', message: 'an env entry has either value or valueFrom, not both', reason: 'FieldValueInvalid' }] }),
+);
+
 export const ConsumerSpec = Type.Object(
   {
     name: Type.String({ ...DNS_LABEL, description: 'Consumer name; the Deployment is <pipeline>-<name>.' }),
@@ -98,15 +127,22 @@ export const ConsumerSpec = Type.Object(
         queue: Type.Optional(Type.String({ ...RABBIT_NAME, description: 'A queue of this pipeline.' })),
         topic: Type.Optional(Type.String({ ...TOPIC_NAME, description: 'A topic of this pipeline.' })),
         group: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Kafka consumer group (required with topic).' })),
+        offsetResetPolicy: Type.Optional(
+          StringEnum(['latest', 'earliest'] as const, {
+            description:
+              "Kafka only: the group's auto.offset.reset, where it starts on a partition without a valid committed offset (latest when unset, as KEDA). Lag follows it: with latest such a partition adds no lag; with earliest everything retained is lag. The consumer reads it as ORDERFLOW_KAFKA_OFFSET_RESET.",
+          }),
+        ),
       },
       k({
         'x-kubernetes-validations': [
           { rule: 'has(self.queue) != has(self.topic)', message: 'source needs exactly one of queue or topic' },
           { rule: '!has(self.topic) || has(self.group)', message: 'a topic source needs a consumer group', fieldPath: '.group', reason: 'FieldValueRequired' },
+          { rule: '!has(self.offsetResetPolicy) || has(self.topic)', message: 'offsetResetPolicy applies to a topic source only', fieldPath: '.offsetResetPolicy' },
         ],
       }),
     ),
-    env: Type.Optional(StringMap({ description: 'Extra environment variables for the consumer container.' })),
+    env: Type.Optional(Type.Array(EnvVar, k({ maxItems: 64, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], description: 'Extra environment variables for the consumer container, as in a Pod. Credentials belong in a Secret, referenced with valueFrom.secretKeyRef: a plain value is stored in clear in the pipeline (etcd).' }))),
     scaling: ScalingSpec,
   },
 );
@@ -198,6 +234,7 @@ export type RetrySpec = Static<typeof RetrySpec>;
 export type TopicSpec = Static<typeof TopicSpec>;
 export type ScalingSpec = Static<typeof ScalingSpec>;
 export type ConsumerSpec = Static<typeof ConsumerSpec>;
+export type EnvVar = Static<typeof EnvVar>;
 export type OrderPipelineSpec = Static<typeof OrderPipelineSpec>;
 export type OrderPipelineStatus = Static<typeof OrderPipelineStatus>;
 export type Condition = Static<typeof Condition>;

@@ -11,6 +11,7 @@ import type { DeploymentState } from '../workloads/workload-applier.ts';
 import { EventRecorder } from './event-recorder.ts';
 import { Informer } from './informer.ts';
 import { Reconciler } from './reconciler.ts';
+import { ClaimRegistry } from '../ownership/claim-registry.ts';
 import { WorkQueue } from './work-queue.ts';
 
 /** Settings of the controller loop. */
@@ -24,6 +25,9 @@ export interface ControllerOptions {
   resyncMs: number;
   watchIdleMs: number;
   cleanupTimeoutMs: number;
+  cleanupDrainTimeoutMs: number;
+  /** Namespace of the broker-name claims (the operator's own). */
+  claimsNamespace: string;
   consumersReadyWhen: 'available' | 'created';
 }
 
@@ -79,7 +83,11 @@ export class Controller {
       onRestart: restart('orderpipelines'),
       onEvent: (type, p, old) => {
         const key = `${p.metadata.namespace}/${p.metadata.name}`;
-        if (type === 'DELETED') return;
+        // Gone: one more pass finds it missing and drops what is kept about it (lag series).
+        if (type === 'DELETED') {
+          this.queue.add(key);
+          return;
+        }
         // Our own status and finalizer writes come back as MODIFIED without a new generation: not work.
         const changed = old === undefined || old.metadata.generation !== p.metadata.generation || old.metadata.deletionTimestamp !== p.metadata.deletionTimestamp;
         if (changed) this.queue.add(key);
@@ -107,12 +115,13 @@ export class Controller {
       rabbit: deps.rabbit,
       kafka: deps.kafka,
       events: new EventRecorder(deps.kube, log, options.identity),
+      claims: new ClaimRegistry(deps.kube, options.claimsNamespace, log),
       pipelines: this.pipelines,
       deployments: this.deployments,
       autoscalers: this.autoscalers,
       metrics,
       log,
-      options: { consumersReadyWhen: options.consumersReadyWhen, cleanupTimeoutMs: options.cleanupTimeoutMs, resyncMs: options.resyncMs },
+      options: { consumersReadyWhen: options.consumersReadyWhen, cleanupTimeoutMs: options.cleanupTimeoutMs, cleanupDrainTimeoutMs: options.cleanupDrainTimeoutMs, resyncMs: options.resyncMs },
     });
   }
 

@@ -53,10 +53,14 @@ export class LeaderElector {
     return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.#o.namespace)}/leases`;
   }
 
-  /** One attempt to acquire or renew; true when this candidate holds the lease afterwards. */
-  async tryAcquireOrRenew(client: KubeClient): Promise<boolean> {
+  /**
+   * One attempt to acquire or renew; true when this candidate holds the lease afterwards.
+   * `signal` bounds it: an aborted attempt fails instead of waiting on a request that hangs.
+   */
+  async tryAcquireOrRenew(client: KubeClient, signal?: AbortSignal): Promise<boolean> {
     const now = new Date();
-    const lease = await client.get<Lease>(`${this.#path}/${encodeURIComponent(this.#o.name)}`);
+    const path = `${this.#path}/${encodeURIComponent(this.#o.name)}`;
+    const lease = await client.request<Lease>('GET', path, { allowNotFound: true, signal });
     const spec = {
       holderIdentity: this.#o.identity,
       leaseDurationSeconds: Math.ceil(this.#o.leaseDurationMs / 1000),
@@ -65,6 +69,7 @@ export class LeaderElector {
     if (lease === undefined) {
       await client.request('POST', this.#path, {
         body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.#o.name, namespace: this.#o.namespace }, spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 } },
+        signal,
       });
       return true;
     }
@@ -75,46 +80,71 @@ export class LeaderElector {
     const durationMs = (lease.spec.leaseDurationSeconds ?? 15) * 1000;
     if (heldByOther && Date.now() - this.#observed.at < durationMs) return false;
     const transitions = (lease.spec.leaseTransitions ?? 0) + (holder === this.#o.identity ? 0 : 1);
-    await client.request('PUT', `${this.#path}/${encodeURIComponent(this.#o.name)}`, {
+    await client.request('PUT', path, {
       body: {
         ...lease,
         spec: { ...lease.spec, ...spec, acquireTime: holder === this.#o.identity ? lease.spec.acquireTime : microTime(now), leaseTransitions: transitions },
       },
+      signal,
     });
     return true;
+  }
+
+  /** One attempt that gives up after `budgetMs` or when `signal` aborts; failures are false. */
+  async #attempt(client: KubeClient, budgetMs: number, signal: AbortSignal): Promise<boolean> {
+    try {
+      return await this.tryAcquireOrRenew(client, AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, budgetMs))]));
+    } catch (err) {
+      if (!KubeConflict.is(err) && !signal.aborted) this.#o.log.warn({ err }, 'leader election attempt failed');
+      return false;
+    }
   }
 
   /**
    * Campaigns until this candidate leads, runs `onStartedLeading`, renews, and calls
    * `onStoppedLeading` when renewal fails past the deadline or {@link stop} is called.
+   *
+   * The renew deadline is a timer armed from the start of the last successful renewal, so it
+   * fires however long a request hangs; every lease request is aborted at the deadline too.
+   * Since the renew deadline is shorter than the lease duration, a leader that cannot reach the
+   * API server stops before any standby can take the lease over.
    */
   async run(client: KubeClient, callbacks: { onStartedLeading: () => void; onStoppedLeading: () => void }): Promise<void> {
-    const signal = this.#abort.signal;
-    const attempt = async (): Promise<boolean> => {
-      try {
-        return await this.tryAcquireOrRenew(client);
-      } catch (err) {
-        if (!KubeConflict.is(err)) this.#o.log.warn({ err }, 'leader election attempt failed');
-        return false;
+    const stopped = this.#abort.signal;
+    let lastRenew = 0;
+    while (!stopped.aborted) {
+      const started = Date.now();
+      if (await this.#attempt(client, this.#o.renewDeadlineMs, stopped)) {
+        lastRenew = started;
+        break;
       }
-    };
-    while (!signal.aborted) {
-      if (await attempt()) break;
-      await sleep(this.#o.retryPeriodMs, undefined, { signal }).catch(() => undefined);
+      await sleep(this.#o.retryPeriodMs, undefined, { signal: stopped }).catch(() => undefined);
     }
-    if (signal.aborted) return;
+    if (stopped.aborted) return;
     this.#leader = true;
     this.#o.log.info({ identity: this.#o.identity, lease: `${this.#o.namespace}/${this.#o.name}` }, 'became leader');
     callbacks.onStartedLeading();
-    let lastRenew = Date.now();
-    while (!signal.aborted) {
-      await sleep(this.#o.retryPeriodMs, undefined, { signal }).catch(() => undefined);
-      if (signal.aborted) break;
-      if (await attempt()) lastRenew = Date.now();
-      else if (Date.now() - lastRenew > this.#o.renewDeadlineMs) {
-        this.#o.log.error({ identity: this.#o.identity }, 'lost leadership: could not renew the lease in time');
-        break;
+
+    const lost = new AbortController();
+    const done = AbortSignal.any([stopped, lost.signal]);
+    let deadline: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(deadline);
+      deadline = setTimeout(() => lost.abort(), Math.max(0, lastRenew + this.#o.renewDeadlineMs - Date.now()));
+    };
+    arm();
+    while (!done.aborted) {
+      await sleep(this.#o.retryPeriodMs, undefined, { signal: done }).catch(() => undefined);
+      if (done.aborted) break;
+      const started = Date.now();
+      if ((await this.#attempt(client, lastRenew + this.#o.renewDeadlineMs - started, done)) && !done.aborted) {
+        lastRenew = started;
+        arm();
       }
+    }
+    clearTimeout(deadline);
+    if (lost.signal.aborted && !stopped.aborted) {
+      this.#o.log.error({ identity: this.#o.identity, renewDeadlineMs: this.#o.renewDeadlineMs, lastRenewAt: new Date(lastRenew).toISOString() }, 'lost leadership: could not renew the lease within the renew deadline');
     }
     this.#leader = false;
     callbacks.onStoppedLeading();
@@ -125,10 +155,13 @@ export class LeaderElector {
     this.#abort.abort();
     if (!this.#leader) return;
     try {
-      const lease = await client.get<Lease>(`${this.#path}/${encodeURIComponent(this.#o.name)}`);
+      // Bounded like every lease call: a shutdown never waits on an API server that does not answer.
+      const signal = AbortSignal.timeout(this.#o.renewDeadlineMs);
+      const lease = await client.request<Lease>('GET', `${this.#path}/${encodeURIComponent(this.#o.name)}`, { allowNotFound: true, signal });
       if (lease?.spec.holderIdentity === this.#o.identity) {
         await client.request('PUT', `${this.#path}/${encodeURIComponent(this.#o.name)}`, {
           body: { ...lease, spec: { ...lease.spec, holderIdentity: null, renewTime: null, leaseDurationSeconds: 1 } },
+          signal,
         });
       }
     } catch (err) {

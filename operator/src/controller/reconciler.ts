@@ -2,7 +2,7 @@ import type { Logger } from '@orderflow/logging';
 import { isRetriable } from '@orderflow/errors';
 import { API_VERSION, KIND, type OrderPipeline, type OrderPipelineStatus } from '../api/order-pipeline.ts';
 import { desired } from '../desired.ts';
-import { KubeConflict } from '../errors.ts';
+import { KubeConflict, KubeRequestFailed, KubeUnreachable } from '../errors.ts';
 import type { KafkaAdminSession } from '../kafka/admin-session.ts';
 import { applyTopics } from '../kafka/topic-applier.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
@@ -15,6 +15,11 @@ import { applyTopology } from '../rabbitmq/topology-applier.ts';
 import { autoscalerActivity, type AutoscalerState } from '../scaling/autoscaler-state.ts';
 import { measureLag } from '../scaling/lag.ts';
 import { applyObjects, consumerReadiness, type DeploymentState } from '../workloads/workload-applier.ts';
+import type { OwnedMeta } from '../workloads/object-ownership.ts';
+import { brokerNames, describeBrokerName } from '../ownership/broker-names.ts';
+import { existingBrokerNames } from '../ownership/broker-existence.ts';
+import { claimOwner, type ClaimConflict, type ClaimRegistry } from '../ownership/claim-registry.ts';
+import { withoutConflicts } from '../ownership/without-conflicts.ts';
 import { sameConditions } from './conditions.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { finalizePipeline } from './finalizer.ts';
@@ -28,12 +33,13 @@ export interface ReconcilerDeps {
   rabbit: ManagementClient | undefined;
   kafka: KafkaAdminSession | undefined;
   events: EventRecorder;
+  claims: ClaimRegistry;
   pipelines: Informer<OrderPipeline>;
   deployments: Informer<DeploymentState>;
   autoscalers: Informer<AutoscalerState>;
   metrics: OperatorMetrics;
   log: Logger;
-  options: { consumersReadyWhen: 'available' | 'created'; cleanupTimeoutMs: number; resyncMs: number };
+  options: { consumersReadyWhen: 'available' | 'created'; cleanupTimeoutMs: number; cleanupDrainTimeoutMs: number; resyncMs: number };
 }
 
 function message(err: unknown): string {
@@ -58,6 +64,9 @@ export class Reconciler {
    */
   readonly #applied = new Map<string, { generation: number | undefined; at: number; problems: Problem[]; figures: Pick<OrderPipelineStatus, 'queues' | 'topics'> }>();
 
+  /** Consumers whose lag series this replica exports, per pipeline key: removed with them. */
+  readonly #lagSeries = new Map<string, Set<string>>();
+
   constructor(deps: ReconcilerDeps) {
     this.#d = deps;
   }
@@ -65,16 +74,51 @@ export class Reconciler {
   async reconcile(key: string): Promise<HandlerResult> {
     const p = this.#d.pipelines.cache.get(key);
     if (p === undefined) {
-      this.#applied.delete(key);
+      this.#forget(key);
       return undefined;
     }
     try {
-      if (p.metadata.deletionTimestamp !== undefined) return await finalizePipeline(this.#d, p);
+      if (p.metadata.deletionTimestamp !== undefined) {
+        const result = await finalizePipeline(this.#d, p);
+        if (result === undefined) this.#forget(key);
+        return result;
+      }
       return await this.#reconcileLive(p);
     } catch (err) {
       // A conflict means our copy is stale; the watch brings the new one and we try again.
       if (KubeConflict.is(err)) return { requeueAfterMs: 200 };
       throw err;
+    }
+  }
+
+  /** Drops what this replica keeps about a pipeline that is gone, its lag series included. */
+  #forget(key: string): void {
+    this.#applied.delete(key);
+    this.#dropLagSeries(key, new Set());
+  }
+
+  #dropLagSeries(key: string, keep: ReadonlySet<string>): void {
+    const series = this.#lagSeries.get(key);
+    if (series === undefined) return;
+    const [namespace = '', pipeline = ''] = key.split('/');
+    for (const consumer of series) {
+      if (keep.has(consumer)) continue;
+      this.#d.metrics.consumerLag.remove({ namespace, pipeline, consumer });
+      series.delete(consumer);
+    }
+    if (series.size === 0) this.#lagSeries.delete(key);
+  }
+
+  /**
+   * Claims the pipeline's broker names. Returns the names other pipelines own (not to be
+   * touched), or the error that kept the claims from being checked (then no topology is applied).
+   */
+  async #claimNames(p: OrderPipeline, names: ReturnType<typeof brokerNames>): Promise<{ conflicts: ClaimConflict[] } | { error: unknown }> {
+    const d = this.#d;
+    try {
+      return { conflicts: await d.claims.claim(claimOwner(p), names, async (unclaimed) => existingBrokerNames({ rabbit: d.rabbit, kafka: d.kafka }, unclaimed)) };
+    } catch (err) {
+      return { error: err };
     }
   }
 
@@ -86,16 +130,34 @@ export class Reconciler {
       });
     }
     const firstApply = p.status?.observedGeneration === undefined;
-    const want = desired(p);
     const events: DecisionEvent[] = [];
     const topologyProblems: Problem[] = [];
     const workloadProblems: Problem[] = [];
+    const ownershipProblems: Problem[] = [];
     let retriable: unknown;
     const figures: Pick<OrderPipelineStatus, 'queues' | 'topics' | 'consumers'> = {};
 
+    // Names another pipeline owns are reported and left out of everything applied below.
+    let want = desired(p);
+    const claimed = await this.#claimNames(p, brokerNames(want));
+    if ('error' in claimed) {
+      const fromKube = KubeRequestFailed.is(claimed.error) || KubeUnreachable.is(claimed.error);
+      ownershipProblems.push(fromKube ? { reason: REASON.nameClaimFailed, message: `could not record which names this pipeline owns: ${message(claimed.error)}` } : brokerProblem(claimed.error, REASON.rabbitmqError));
+      retriable = claimed.error;
+    } else if (claimed.conflicts.length > 0) {
+      for (const c of claimed.conflicts) {
+        const text = `${describeBrokerName(c.name)} is owned by OrderPipeline ${c.owner.namespace}/${c.owner.name}; this pipeline does not declare, change or delete it`;
+        ownershipProblems.push({ reason: REASON.nameOwnedByOther, message: text });
+        events.push({ type: 'Warning', reason: EVENT.nameOwnedByOther, message: text });
+      }
+      want = withoutConflicts(p, want, claimed.conflicts.map((c) => c.name));
+    }
+
     const key = `${p.metadata.namespace}/${p.metadata.name}`;
     const cached = this.#applied.get(key);
-    if (cached !== undefined && cached.generation === p.metadata.generation && Date.now() - cached.at < d.options.resyncMs * 0.9) {
+    if ('error' in claimed) {
+      // Ownership unknown: nothing is declared until the claims can be checked.
+    } else if (cached !== undefined && cached.generation === p.metadata.generation && Date.now() - cached.at < d.options.resyncMs * 0.9) {
       topologyProblems.push(...cached.problems);
       Object.assign(figures, cached.figures);
     } else {
@@ -133,12 +195,21 @@ export class Reconciler {
         }
       };
       await Promise.all([rabbitPart(), kafkaPart()]);
-      if (retriable === undefined) this.#applied.set(key, { generation: p.metadata.generation, at: Date.now(), problems: [...topologyProblems], figures: { queues: figures.queues, topics: figures.topics } });
+      if (retriable === undefined && claimed.conflicts.length === 0) this.#applied.set(key, { generation: p.metadata.generation, at: Date.now(), problems: [...topologyProblems], figures: { queues: figures.queues, topics: figures.topics } });
       else this.#applied.delete(key);
     }
 
+    topologyProblems.unshift(...ownershipProblems);
+
     try {
-      await applyObjects(d.kube, [...want.workloads, ...want.autoscalers]);
+      const applied = await applyObjects(d.kube, [...want.workloads, ...want.autoscalers], {
+        cached: (o) => {
+          const informer = o.kind === 'Deployment' ? d.deployments : o.kind === 'HorizontalPodAutoscaler' ? d.autoscalers : undefined;
+          return informer?.cache.get(`${o.metadata.namespace}/${o.metadata.name}`) as OwnedMeta | undefined;
+        },
+      });
+      workloadProblems.push(...applied.problems);
+      for (const problem of applied.problems) events.push({ type: 'Warning', reason: EVENT.nameOwnedByOther, message: problem.message });
     } catch (err) {
       if (KubeConflict.is(err)) throw err;
       workloadProblems.push({ reason: REASON.applyFailed, message: message(err) });
@@ -156,6 +227,9 @@ export class Reconciler {
       try {
         lag = await measureLag({ rabbit: d.rabbit, kafka: d.kafka }, p, c);
         d.metrics.consumerLag.set({ namespace: p.metadata.namespace, pipeline: p.metadata.name, consumer: c.name }, lag);
+        let series = this.#lagSeries.get(key);
+        if (series === undefined) this.#lagSeries.set(key, (series = new Set()));
+        series.add(c.name);
       } catch (err) {
         d.log.debug({ err, consumer: c.name }, 'could not measure lag');
       }
@@ -165,6 +239,8 @@ export class Reconciler {
       }
       figures.consumers.push({ name: c.name, lag, desiredReplicas: hpa?.status?.desiredReplicas ?? 0, replicas: dep?.status?.replicas ?? 0, maxReplicas });
     }
+
+    this.#dropLagSeries(key, new Set(p.spec.consumers.map((c) => c.name)));
 
     const status = buildStatus(p, observations, figures, new Date());
     const involved = { apiVersion: API_VERSION, kind: KIND, name: p.metadata.name, namespace: p.metadata.namespace, uid: p.metadata.uid };

@@ -1,4 +1,5 @@
 import kafkajs from 'kafkajs';
+import { fixKafkajsRequestQueueTimer } from './request-queue-fix.ts';
 
 /** Options for {@link KafkaAdminSession}. */
 export interface KafkaAdminSessionOptions {
@@ -25,6 +26,7 @@ export class KafkaAdminSession {
   #admin: Promise<kafkajs.Admin> | undefined;
 
   constructor(options: KafkaAdminSessionOptions) {
+    fixKafkajsRequestQueueTimer();
     this.#kafka = new kafkajs.Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: kafkajs.logLevel.NOTHING });
   }
 

@@ -17,6 +17,8 @@ export interface RequestInit {
   /** 404 resolves to `undefined` instead of throwing. */
   allowNotFound?: boolean;
   timeoutMs?: number;
+  /** Aborts the request (a deadline, or shutdown): it then fails as unreachable. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -77,6 +79,7 @@ export class KubeClient {
             ...(body === undefined ? {} : { 'content-type': init.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) }),
           },
           timeout: init.timeoutMs ?? 30_000,
+          ...(init.signal === undefined ? {} : { signal: init.signal }),
         },
         resolve,
       );
@@ -91,7 +94,11 @@ export class KubeClient {
     const url = this.#url(path, init.query);
     const res = await this.#send(method, url, init);
     const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+    } catch (err) {
+      throw new KubeUnreachable([`${method} ${url.pathname}: ${err instanceof Error ? err.message : String(err)}`], { cause: err });
+    }
     const text = Buffer.concat(chunks).toString('utf8');
     const status = res.statusCode ?? 0;
     this.onRequest?.(method, status);

@@ -110,36 +110,3 @@ function sameArgs(a: Record<string, unknown>, b: Record<string, string>): boolea
   const kb = Object.keys(b).sort();
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && sameValue(a[k], b[k]));
 }
-
-/** What cleanup did with each broker object. */
-export interface CleanupResult {
-  deleted: string[];
-  retained: string[];
-}
-
-/**
- * Deletes a pipeline's topology per its deletion policy. `DeleteIfEmpty` keeps queues that
- * hold messages (RabbitMQ's if-empty delete makes the check atomic); exchanges are deleted.
- */
-export async function deleteTopology(client: ManagementClient, want: NonNullable<DesiredState['rabbitmq']>, policy: 'Delete' | 'DeleteIfEmpty'): Promise<CleanupResult> {
-  const result: CleanupResult = { deleted: [], retained: [] };
-  for (const q of want.queues) {
-    let ok: boolean;
-    if (policy === 'DeleteIfEmpty' && q.arguments['x-queue-type'] === 'quorum') {
-      // Quorum queues refuse if-empty deletion; their message count (refreshed on the
-      // management stats interval) decides instead.
-      const have = await client.getQueue(want.vhost, q.name);
-      if (have === undefined) continue;
-      ok = have.messages === 0 && (await client.deleteQueue(want.vhost, q.name));
-    } else {
-      ok = await client.deleteQueue(want.vhost, q.name, { ifEmpty: policy === 'DeleteIfEmpty' });
-    }
-    if (ok) result.deleted.push(`queue ${q.name}`);
-    else result.retained.push(`queue ${q.name} (holds messages)`);
-  }
-  for (const e of want.exchanges) {
-    await client.deleteExchange(want.vhost, e.name);
-    result.deleted.push(`exchange ${e.name}`);
-  }
-  return result;
-}

@@ -11,14 +11,22 @@ export interface PartitionOffsets {
   committed: bigint;
 }
 
+/** Where a consumer group starts on a partition it has no valid committed offset for (Kafka's `auto.offset.reset`). */
+export type OffsetResetPolicy = 'latest' | 'earliest';
+
 /**
- * Consumer-group lag summed over partitions. A partition the group never committed counts
- * from the log start: everything retained is still to be consumed.
+ * Consumer-group lag summed over partitions, following the group's `auto.offset.reset` as
+ * KEDA's Kafka scaler does (`offsetResetPolicy`). A partition without a committed offset, or
+ * whose committed offset fell off retention, is where the consumer will reset: `latest` starts
+ * at the log end, so it adds nothing (a new group does not scale straight to its maximum);
+ * `earliest` starts at the log start, so everything retained is lag. (KEDA counts 1 for
+ * `latest` so that it does not scale to zero; here minReplicas is at least 1.)
  */
-export function kafkaLag(partitions: readonly PartitionOffsets[]): number {
+export function kafkaLag(partitions: readonly PartitionOffsets[], policy: OffsetResetPolicy): number {
   let lag = 0n;
   for (const p of partitions) {
-    const from = p.committed >= 0n ? (p.committed < p.low ? p.low : p.committed) : p.low;
+    const valid = p.committed >= 0n && p.committed >= p.low && p.committed <= p.high;
+    const from = valid ? p.committed : policy === 'earliest' ? p.low : p.high;
     if (p.high > from) lag += p.high - from;
   }
   return Number(lag);
@@ -49,7 +57,10 @@ export async function measureLag(sources: LagSources, p: OrderPipeline, c: Consu
       Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: c.source.group!, topics: [topic] })]),
     );
     const byPartition = new Map((committed[0]?.partitions ?? []).map((x) => [x.partition, BigInt(x.offset)]));
-    return kafkaLag(ends.map((e) => ({ partition: e.partition, high: BigInt(e.high), low: BigInt(e.low), committed: byPartition.get(e.partition) ?? -1n })));
+    return kafkaLag(
+      ends.map((e) => ({ partition: e.partition, high: BigInt(e.high), low: BigInt(e.low), committed: byPartition.get(e.partition) ?? -1n })),
+      c.source.offsetResetPolicy ?? 'latest',
+    );
   } catch (err) {
     throw new KafkaAdminFailed([`reading lag of ${c.source.group} on ${topic}`, err instanceof Error ? err.message : String(err)], { cause: err });
   }

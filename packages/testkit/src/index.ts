@@ -3,5 +3,6 @@ export type { TestDatabase } from './postgres.ts';
 export { createTestVhost, rabbitmqManagement } from './rabbitmq.ts';
 export type { PeekedMessage, TestVhost } from './rabbitmq.ts';
 export { stackEnv, stackEnvPath, stackSetting } from './stack-env.ts';
+export { TcpProxy } from './tcp-proxy.ts';
 export { uniqueName, waitFor } from './wait-for.ts';
 export type { WaitForOptions } from './wait-for.ts';
