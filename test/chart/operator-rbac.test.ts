@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { stackSetting, uniqueName } from '@orderflow/testkit';
+import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import { chartDir, helmTemplate, outcome } from './chart-tools.ts';
 
 // The operator's permissions as the chart grants them, applied for real on the local API
@@ -8,8 +8,11 @@ import { chartDir, helmTemplate, outcome } from './chart-tools.ts';
 
 const kubectl = (...args: string[]) => outcome(stackSetting('KUBECTL'), args);
 
-/** Applies the operator's account and RBAC for a fresh release; removed when the test ends. */
-async function grant(release: string, namespace: string, ...set: string[]): Promise<string> {
+/**
+ * Applies the operator's account and RBAC for a fresh release (removed when the test ends) and
+ * waits until the authorizer sees every binding: its caches follow the API a moment later.
+ */
+async function grant(release: string, namespace: string, pipelinesNamespace: string, ...set: string[]): Promise<string> {
   for (const ns of [namespace, 'kube-system']) {
     if (ns !== 'kube-system') expect((await kubectl('create', 'namespace', ns)).code).toBe(0);
   }
@@ -24,7 +27,16 @@ async function grant(release: string, namespace: string, ...set: string[]): Prom
   onTestFinished(async () => {
     await outcome(stackSetting('KUBECTL'), ['delete', '--ignore-not-found', '-f', '-'], { input: manifests });
   });
-  return `system:serviceaccount:${namespace}:${release}-operator`;
+  const sa = `system:serviceaccount:${namespace}:${release}-operator`;
+  await waitFor(
+    async () =>
+      (await can(sa, 'watch', 'orderpipelines.orderflow.dev', '-n', pipelinesNamespace)) &&
+      (await can(sa, 'update', `leases.coordination.k8s.io/${release}-operator`, '-n', namespace)) &&
+      (await can(sa, 'create', 'configmaps', '-n', namespace)) &&
+      (await can(sa, 'create', 'tokenreviews.authentication.k8s.io')),
+    { timeoutMs: 60_000, what: `the RBAC of ${release} to take effect` },
+  );
+  return sa;
 }
 
 /** `kubectl auth can-i` as `user`: true for yes, false for no. */
@@ -50,7 +62,7 @@ describe('operator RBAC from the chart, on the real API server', () => {
     const release = uniqueName('rbac');
     const namespace = uniqueName('chart-rbac');
     const other = 'default';
-    const sa = await grant(release, namespace);
+    const sa = await grant(release, namespace, other);
     const lease = `${release}-operator`;
 
     // What it needs.
@@ -94,7 +106,7 @@ describe('operator RBAC from the chart, on the real API server', () => {
     onTestFinished(async () => {
       await kubectl('delete', 'namespace', watched, '--wait=false');
     });
-    const sa = await grant(release, namespace, `operator.watchNamespace=${watched}`);
+    const sa = await grant(release, namespace, watched, `operator.watchNamespace=${watched}`);
 
     expect(await can(sa, 'watch', 'orderpipelines.orderflow.dev', '-n', watched)).toBe(true);
     expect(await can(sa, 'create', 'deployments.apps', '-n', watched)).toBe(true);
