@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type kafkajs from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
 import { uniqueName, waitFor } from '@orderflow/testkit';
 import { KubeRequestFailed } from '../src/errors.ts';
 import type { KubeClient } from '../src/kube/kube-client.ts';
 import { objectPath, pipelinePath } from '../src/kube/paths.ts';
+import { partitionCounts } from '../src/kafka/topic-offsets.ts';
 import { deleteVhost, kafkaAdmin, managementClient, publishTo, purgeQueue } from './brokers.ts';
 import { applyPipeline, condition, createNamespace, deleteNamespace, deletePipelineAndWait, ensureCrd, eventsFor, freePort, getPipeline, kubeClient, operatorMetrics, startOperator, waitForCondition, type OperatorProcess } from './harness.ts';
 
@@ -15,7 +16,7 @@ const vhost = uniqueName('op-pipeline');
 const topic = uniqueName('op-pipeline-events');
 let ns = '';
 let operator: OperatorProcess;
-let admin: kafkajs.Admin;
+let admin: Admin;
 
 const spec = (partitions: number): unknown => ({
   rabbitmq: {
@@ -31,13 +32,13 @@ const spec = (partitions: number): unknown => ({
 });
 
 async function partitionsOnKafka(name: string): Promise<number> {
-  return (await admin.fetchTopicMetadata({ topics: [name] })).topics[0]!.partitions.length;
+  return (await partitionCounts(admin, [name])).get(name)!;
 }
 
 beforeAll(async () => {
   await ensureCrd(kube);
   ns = await createNamespace(kube, 'op-pipeline');
-  admin = await kafkaAdmin();
+  admin = kafkaAdmin();
   operator = await startOperator(ns);
 });
 
@@ -45,7 +46,7 @@ afterAll(async () => {
   await operator?.stop();
   await deleteNamespace(kube, ns);
   await admin?.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin?.disconnect();
+  await admin?.close();
   await deleteVhost(vhost);
   kube.close();
 });
@@ -104,8 +105,10 @@ describe('an OrderPipeline on the real API server and brokers', () => {
     await waitFor(async () => (await rabbit.getQueue(vhost, 'payments')) !== undefined, { what: 'queue payments to come back', timeoutMs: 30_000 });
     await waitFor(async () => (await admin.listTopics()).includes(topic), { what: 'the topic to come back', timeoutMs: 30_000 });
     expect(await rabbit.getBindings(vhost, 'orders', 'payments')).toHaveLength(1);
-    const drift = (await eventsFor(kube, ns, 'checkout')).filter((e) => e.reason === 'DriftRepaired').map((e) => e.message);
-    expect(drift).toEqual(expect.arrayContaining(['recreated queue payments, which was missing on the broker']));
+    // Events are written at the end of the reconcile that repaired both, after the objects reappear.
+    const drift = async (): Promise<string[]> => (await eventsFor(kube, ns, 'checkout')).filter((e) => e.reason === 'DriftRepaired').map((e) => e.message);
+    await waitFor(async () => (await drift()).some((m) => m.startsWith(`recreated topic ${topic} `)), { what: 'a DriftRepaired event for the topic', timeoutMs: 30_000 });
+    expect(await drift()).toEqual(expect.arrayContaining(['recreated queue payments, which was missing on the broker']));
   });
 
   it('an invalid spec is rejected by the API server with a clear message', async () => {
