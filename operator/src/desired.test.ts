@@ -55,7 +55,7 @@ describe('desired', () => {
     for (const o of d.workloads) expect(o.metadata.ownerReferences).toEqual([{ apiVersion: 'orderflow.dev/v1alpha1', kind: 'OrderPipeline', name: 'checkout', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
     const deployment = d.workloads[1] as unknown as { spec: Record<string, unknown> };
     expect(deployment.spec.replicas).toBeUndefined();
-    expect((d.workloads[0] as unknown as { data: Record<string, string> }).data).toMatchObject({ ORDERFLOW_QUEUE: 'payments', ORDERFLOW_MAX_ATTEMPTS: '3', ORDERFLOW_DEAD_LETTER_QUEUE: 'payments.dlq' });
+    expect((d.workloads[0] as unknown as { data: Record<string, string> }).data).toEqual({ PORT: '8080', ORDERFLOW_QUEUE: 'payments', MAX_RETRIES: '3', ORDERFLOW_DEAD_LETTER_QUEUE: 'payments.dlq', PREFETCH: '200', TOPOLOGY_MODE: 'verify' });
   });
 
   it('passes a consumer env from a Secret or ConfigMap through as a reference, never as a value', () => {

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { Admin } from '@platformatic/kafka';
 import { uniqueName, waitFor } from '@orderflow/testkit';
 import { KubeRequestFailed } from '../src/errors.ts';
@@ -151,6 +153,32 @@ describe('consumer environment', () => {
     expect((err as Error).message).toContain('HTTP 422');
     expect((err as Error).message).toContain('an env entry has either value or valueFrom, not both');
     expect(await getPipeline(kube, ns, 'secret-env-both')).toBeUndefined();
+  });
+});
+
+describe('the consumer contract on the API server', () => {
+  it('the sample\'s payment-worker (secretFiles, prefetch, resources) is accepted, and its Deployment mounts each Secret key read-only and runs restricted', async () => {
+    const sample = parse(readFileSync(new URL('../../manifests/samples/checkout.yaml', import.meta.url), 'utf8')) as { spec: { consumers: { name: string; source: Record<string, unknown> }[] } };
+    const worker = sample.spec.consumers.find((c) => c.name === 'payment-worker')!;
+    await applyPipeline(kube, ns, 'contract', {
+      rabbitmq: { vhost, queues: [{ name: 'contract-q', retry: { maxAttempts: 2 }, deadLetter: { enabled: true } }] },
+      consumers: [{ ...worker, source: { ...worker.source, queue: 'contract-q' } }],
+    });
+    type Pod = { securityContext: Record<string, unknown>; volumes: { name: string; secret?: { secretName: string } }[]; containers: { ports: unknown[]; env: { name: string; value?: string }[]; volumeMounts: { mountPath: string; readOnly?: boolean }[]; securityContext: Record<string, unknown> }[] };
+    const deployment = await waitFor(async () => kube.get<{ spec: { template: { spec: Pod } } }>(objectPath('apps/v1', 'Deployment', ns, 'contract-payment-worker')), { what: 'the consumer Deployment', timeoutMs: 30_000 });
+    const pod = deployment.spec.template.spec;
+    const c = pod.containers[0]!;
+    expect(c.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: 8080 })]);
+    expect(c.env.filter((e) => e.name.endsWith('_FILE'))).toEqual([
+      { name: 'RABBITMQ_URL_FILE', value: '/var/run/secrets/orderflow/rabbitmq-url/value' },
+      { name: 'DATABASE_URL_FILE', value: '/var/run/secrets/orderflow/database-url/value' },
+      { name: 'ADMIN_TOKEN_FILE', value: '/var/run/secrets/orderflow/admin-token/value' },
+    ]);
+    expect(pod.volumes.filter((v) => v.secret !== undefined).map((v) => v.secret!.secretName)).toEqual(['payment-worker', 'payment-worker', 'payment-worker']);
+    expect(c.volumeMounts.filter((m) => m.mountPath.startsWith('/var/run/secrets/orderflow/')).every((m) => m.readOnly === true)).toBe(true);
+    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    const configMap = await kube.get<{ data: Record<string, string> }>(objectPath('v1', 'ConfigMap', ns, 'contract-payment-worker'));
+    expect(configMap?.data).toEqual({ PORT: '8080', ORDERFLOW_QUEUE: 'contract-q', ORDERFLOW_DEAD_LETTER_QUEUE: 'contract-q.dlq', MAX_RETRIES: '2', PREFETCH: '200', TOPOLOGY_MODE: 'verify' });
   });
 });
 
