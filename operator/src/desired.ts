@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   CONSUMER_PORT,
   DEFAULT_PREFETCH,
@@ -13,7 +14,7 @@ import {
   secretFilePath,
 } from '@orderflow/consumer-contract';
 import { API_VERSION, KIND, type ConsumerSpec, type EnvVar, type OrderPipeline, type QueueSpec } from './api/order-pipeline.ts';
-import { EXTERNAL_METRIC_NAME, LABELS } from './names.ts';
+import { ANNOTATIONS, EXTERNAL_METRIC_NAME, LABELS } from './names.ts';
 import { parseDuration } from './duration.ts';
 
 /** A RabbitMQ exchange as the operator declares it. */
@@ -142,6 +143,13 @@ function sourceSettings(p: OrderPipeline, c: ConsumerSpec): Record<string, strin
   };
 }
 
+/** A short digest of a ConfigMap's data (keys in order), to roll the Pods when it changes. */
+function configDigest(configMap: KubeObject): string {
+  const data = configMap.data as Record<string, string>;
+  const canonical = JSON.stringify(Object.keys(data).sort().map((k) => [k, data[k]]));
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
 function secretVolumeName(index: number): string {
   return `secret-file-${index}`;
 }
@@ -189,7 +197,7 @@ function consumerWorkloads(p: OrderPipeline, c: ConsumerSpec): KubeObject[] {
       // replicas is left to the HorizontalPodAutoscaler, so applying never fights it.
       selector: { matchLabels: selector },
       template: {
-        metadata: { labels },
+        metadata: { labels, annotations: { [ANNOTATIONS.configDigest]: configDigest(configMap) } },
         spec: {
           automountServiceAccountToken: false,
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
