@@ -118,6 +118,15 @@ export const EnvVar = Type.Object(
   k({ 'x-kubernetes-validations': [{ rule: '!(has(self.value) && has(self.valueFrom))', message: 'an env entry has either value or valueFrom, not both', reason: 'FieldValueInvalid' }] }),
 );
 
+/** A Secret key mounted as a file; the consumer is told its path as `<name>_FILE`. */
+export const SecretFile = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Z][A-Z0-9_]*$', description: 'The variable the file stands for (DATABASE_URL gives DATABASE_URL_FILE).' }),
+    secretKeyRef: KeyRef('Secret'),
+  },
+  { description: 'A credential the consumer reads from a file (a mounted Secret key).' },
+);
+
 export const ConsumerSpec = Type.Object(
   {
     name: Type.String({ ...DNS_LABEL, description: 'Consumer name; the Deployment is <pipeline>-<name>.' }),
@@ -127,6 +136,9 @@ export const ConsumerSpec = Type.Object(
         queue: Type.Optional(Type.String({ ...RABBIT_NAME, description: 'A queue of this pipeline.' })),
         topic: Type.Optional(Type.String({ ...TOPIC_NAME, description: 'A topic of this pipeline.' })),
         group: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Kafka consumer group (required with topic).' })),
+        prefetch: Type.Optional(
+          Type.Integer({ minimum: 1, maximum: 65_535, description: 'Queue only: unacknowledged messages the broker may push to one replica at once (PREFETCH; 200 when unset).' }),
+        ),
         offsetResetPolicy: Type.Optional(
           StringEnum(['latest', 'earliest'] as const, {
             description:
@@ -139,10 +151,20 @@ export const ConsumerSpec = Type.Object(
           { rule: 'has(self.queue) != has(self.topic)', message: 'source needs exactly one of queue or topic' },
           { rule: '!has(self.topic) || has(self.group)', message: 'a topic source needs a consumer group', fieldPath: '.group', reason: 'FieldValueRequired' },
           { rule: '!has(self.offsetResetPolicy) || has(self.topic)', message: 'offsetResetPolicy applies to a topic source only', fieldPath: '.offsetResetPolicy' },
+          { rule: '!has(self.prefetch) || has(self.queue)', message: 'prefetch applies to a queue source only', fieldPath: '.prefetch' },
         ],
       }),
     ),
     env: Type.Optional(Type.Array(EnvVar, k({ maxItems: 64, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], description: 'Extra environment variables for the consumer container, as in a Pod. Credentials belong in a Secret, referenced with valueFrom.secretKeyRef: a plain value is stored in clear in the pipeline (etcd).' }))),
+    secretFiles: Type.Optional(
+      Type.Array(SecretFile, k({ maxItems: 16, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], description: 'Secret keys the consumer reads as files: each is mounted read-only and named to the consumer as <name>_FILE.' })),
+    ),
+    resources: Type.Optional(
+      Type.Object(
+        { requests: Type.Optional(StringMap({ description: 'cpu, memory, ...' })), limits: Type.Optional(StringMap({ description: 'cpu, memory, ...' })) },
+        { description: 'The container\'s resource requests and limits; requests cpu 100m, memory 128Mi and limit memory 256Mi when unset.' },
+      ),
+    ),
     scaling: ScalingSpec,
   },
 );
@@ -235,6 +257,7 @@ export type TopicSpec = Static<typeof TopicSpec>;
 export type ScalingSpec = Static<typeof ScalingSpec>;
 export type ConsumerSpec = Static<typeof ConsumerSpec>;
 export type EnvVar = Static<typeof EnvVar>;
+export type SecretFile = Static<typeof SecretFile>;
 export type OrderPipelineSpec = Static<typeof OrderPipelineSpec>;
 export type OrderPipelineStatus = Static<typeof OrderPipelineStatus>;
 export type Condition = Static<typeof Condition>;
