@@ -1,3 +1,5 @@
+export { createTestTopics, deleteTestTopics, readTopic, testKafkaSettings } from './kafka.ts';
+export type { ReadRecord } from './kafka.ts';
 export { createTestDatabase } from './postgres.ts';
 export type { TestDatabase } from './postgres.ts';
 export { createTestVhost, rabbitmqManagement } from './rabbitmq.ts';
