@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Type, env, type Static } from '@orderflow/config';
+import { type Type, env, type Static } from '@orderflow/config';
 import type { BaseOptions, SASLMechanismValue } from '@platformatic/kafka';
 
 /**

@@ -10,6 +10,6 @@ export type { AlertKind } from './contract.ts';
 export { KafkaFailed, KafkaUnavailable, PartitionsShrink, ProducerFenced, TopicMissing } from './errors.ts';
 export { createPartitionLagGauge, measureLag, recordLag } from './lag.ts';
 export type { LagLabels } from './lag.ts';
-export { createIdempotentProducer, createTransactionalProducer, inTransaction } from './producer.ts';
+export { createIdempotentProducer, createTransactionalProducer, inTransaction, initTransactions } from './producer.ts';
 export type { StringProducer, StringTransaction, TransactionOptions } from './producer.ts';
 export { DEAD_LETTER_HEADERS, ORDER_EVENT_HEADERS, TOPICS } from './topics.ts';

@@ -27,6 +27,20 @@ export function createTransactionalProducer(settings: KafkaClientSettings, trans
   return new Producer({ ...kafkaClientOptions(settings), idempotent: true, acks: ProduceAcks.ALL, transactionalId, ...javaCompatible, serializers: stringSerializers });
 }
 
+/**
+ * Registers the producer's transactional id with the coordinator now, before any work: a
+ * previous instance with the same id is fenced and its open transaction aborted, so what it
+ * left half-written never blocks read_committed readers (the last stable offset) after a crash.
+ */
+export async function initTransactions(producer: StringProducer): Promise<void> {
+  try {
+    const tx = await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
+    await tx.cancel();
+  } catch (err) {
+    throw toKafkaError('init transactions', err, producer.transaction?.id ?? 'producer');
+  }
+}
+
 /** Options for {@link inTransaction}. */
 export interface TransactionOptions {
   /**
