@@ -71,7 +71,7 @@ export async function restoreWindows(settings: KafkaClientSettings, topic: strin
       });
       await stream.close();
     }
-    let clock: WindowClockState = { watermark: null, lastFinal: null, history: [] };
+    let clock: WindowClockState = { partitionTimes: {}, lastFinal: null, history: [] };
     const open: OpenWindowState[] = [];
     for (const [key, value] of latest) {
       if (key === CLOCK_KEY) clock = JSON.parse(value) as WindowClockState;
@@ -80,7 +80,7 @@ export async function restoreWindows(settings: KafkaClientSettings, topic: strin
         if (w.final !== true) open.push(w);
       }
     }
-    store.restore(open, clock);
+    store.restore(open, clock, Date.now());
     return { records };
   } finally {
     await consumer.close(true);

@@ -20,6 +20,11 @@ export const ConfigSchema = Type.Object({
   CHANGELOG_TOPIC: env.string({ default: TOPICS.aggregatorChangelog, minLength: 1 }),
   /** How long after a window's end (in event time) its late events still count. */
   WINDOW_ALLOWED_LATENESS_MS: env.int({ default: 30_000, minimum: 0, maximum: 3_600_000 }),
+  /**
+   * A source partition without records this long (processing time) stops holding the watermark
+   * back, so quiet partitions do not keep every window open.
+   */
+  IDLE_PARTITION_MS: env.int({ default: 30_000, minimum: 100, maximum: 3_600_000 }),
   /** More orders than this in a minute is a `threshold_high` alert (unset: no such rule). */
   ALERT_THRESHOLD_HIGH: env.optional(env.int({ minimum: 0 })),
   /** Fewer orders than this in a minute is a `threshold_low` alert (unset: no such rule). */

@@ -34,6 +34,7 @@ export interface ProcessorOptions {
   instanceId: string;
   transactionalIdPrefix: string;
   allowedLatenessMs: number;
+  idlePartitionMs: number;
   historyWindows: number;
   rules: AnomalyRules;
   batchMaxRecords: number;
@@ -120,7 +121,7 @@ export class Processor {
       // Fence a predecessor with the same id first: its open transaction is aborted, so the
       // changelog's end (last stable offset) is final before it is read.
       await initTransactions(producer);
-      const store = new WindowStore({ allowedLatenessMs: o.allowedLatenessMs, historySize: o.historyWindows });
+      const store = new WindowStore({ allowedLatenessMs: o.allowedLatenessMs, historySize: o.historyWindows, idlePartitionMs: o.idlePartitionMs });
       const restored = await restoreWindows(o.settings, o.topics.changelog, store, `${o.groupId}.restore`);
       o.logger.info({ records: restored.records }, 'windows restored from the changelog');
 
@@ -152,7 +153,6 @@ export class Processor {
       while (!this.#stopping) {
         const batch = await reader.next(this.#abort.signal);
         if (rebalanced) throw new Restart('the group rebalanced');
-        if (batch.length === 0) continue;
         await this.#process(batch, store, producer, consumer, positions);
       }
       await stream.close().catch(() => undefined);
@@ -173,12 +173,14 @@ export class Processor {
       o.topics,
       new Date(),
     );
+    if (out.messages.length === 0 && batch.length === 0) return;
     const lastPerPartition = new Map<string, StringMessage>();
     for (const m of batch) lastPerPartition.set(`${m.topic}:${m.partition}`, m);
     await inTransaction(
       producer,
       async (tx) => {
         if (out.messages.length > 0) await tx.send({ messages: out.messages });
+        if (batch.length === 0) return;
         await tx.addConsumer(consumer);
         for (const m of lastPerPartition.values()) await tx.addOffset(m);
       },
@@ -191,7 +193,7 @@ export class Processor {
     for (const m of lastPerPartition.values()) positions.set(m.partition, m.offset + 1n);
     o.metrics.transactions.inc({ outcome: 'committed' });
     o.metrics.transactionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    o.metrics.batchSize.observe(batch.length);
+    if (batch.length > 0) o.metrics.batchSize.observe(batch.length);
     for (const [outcome, n] of Object.entries(out.outcomes)) if (n > 0) o.metrics.events.inc({ outcome }, n);
     for (const a of out.alerts) o.metrics.alerts.inc({ kind: a.kind });
     o.metrics.windowsFinal.inc(out.stats.filter((s) => s.final).length);

@@ -30,6 +30,7 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
     instanceId: config.POD_NAME,
     transactionalIdPrefix: config.KAFKA_TRANSACTIONAL_ID_PREFIX,
     allowedLatenessMs: config.WINDOW_ALLOWED_LATENESS_MS,
+    idlePartitionMs: config.IDLE_PARTITION_MS,
     historyWindows: config.ALERT_SIGMA_WINDOWS,
     rules: {
       sigma: config.ALERT_SIGMA,

@@ -34,7 +34,7 @@ export interface BatchOutput {
  * The transform of consume-transform-produce, without I/O: folds a batch into the windows and
  * returns the records to produce (stats updates, final windows, alerts, dead letters, changelog).
  * A record that cannot be read goes to the dead-letter topic with its reason; it never stops
- * the batch.
+ * the batch. An empty batch is an idle tick: windows may still become final as partitions go idle.
  */
 export function transformBatch(batch: InputRecord[], store: WindowStore, rules: AnomalyRules, topics: OutputTopics, now: Date): BatchOutput {
   const outcomes: BatchOutput['outcomes'] = { counted: 0, duplicate: 0, late: 0, dead_lettered: 0 };
@@ -60,11 +60,11 @@ export function transformBatch(batch: InputRecord[], store: WindowStore, rules: 
     }
     const e = parsed.event;
     const order = e.type === 'order.created' && e.currency !== undefined && e.totalMinor !== undefined ? { currency: e.currency, totalMinor: e.totalMinor } : undefined;
-    outcomes[store.add(e.eventId, e.occurredAtMs, order)] += 1;
+    outcomes[store.add(e.eventId, e.occurredAtMs, order, record.partition, now.getTime())] += 1;
   }
 
   const emittedAt = now.toISOString();
-  const { updates, finals } = store.close();
+  const { updates, finals } = store.close(now.getTime());
   const stats: OrderStatsRecord[] = [];
   const alerts: OrderAlertRecord[] = [];
   for (const f of finals) {
@@ -74,7 +74,8 @@ export function transformBatch(batch: InputRecord[], store: WindowStore, rules: 
   for (const u of updates) stats.push({ ...u, emittedAt });
   for (const s of stats) messages.push({ topic: topics.stats, key: s.windowStart, value: JSON.stringify(s) });
   for (const a of alerts) messages.push({ topic: topics.alerts, key: a.alertId, value: JSON.stringify(a) });
-  // Always (the clock moves with every event): the changelog matches the offsets it commits with.
-  if (batch.length > 0) messages.push(...changelogRecords(topics.changelog, store, updates, finals.map((f) => f.figures)));
+  // With every record read (the clock moves) and every emission: the changelog always matches
+  // the offsets it is committed with. An idle tick that emits nothing writes nothing.
+  if (batch.length > 0 || updates.length > 0 || finals.length > 0) messages.push(...changelogRecords(topics.changelog, store, updates, finals.map((f) => f.figures)));
   return { messages, stats, alerts, outcomes };
 }

@@ -21,7 +21,8 @@ export interface OpenWindowState {
 
 /** The persisted form of the clock and history (changelog value under the meta key). */
 export interface WindowClockState {
-  watermark: number | null;
+  /** Latest event time seen per source partition. */
+  partitionTimes: Record<string, number>;
   lastFinal: number | null;
   /** Counts of the latest final windows, oldest first (the sigma rule's history). */
   history: number[];
@@ -43,10 +44,14 @@ export interface ClosedWindows {
 
 /**
  * One-minute (by default) tumbling windows on event time with bounded allowed lateness.
- * The watermark is the latest event time seen; a window becomes final once the watermark has
- * passed its end plus the allowed lateness, and every window between two final ones is final
- * too, empty or not (a minute without orders is a figure, 0). An event for a final window is
- * late and dropped; an event id seen before in its window is a duplicate and dropped.
+ * Each source partition is in event-time order only with itself, so the watermark is the
+ * EARLIEST of the partitions' latest event times (a partition read ahead of the others must not
+ * close windows the others still feed), leaving out partitions idle for `idlePartitionMs` of
+ * processing time (a quiet partition must not hold every window open forever). A window
+ * becomes final once the watermark has passed its end plus the allowed lateness, and every
+ * window between two final ones is final too, empty or not (a minute without orders is a
+ * figure, 0). An event for a final window is late and dropped; an event id seen before in its
+ * window is a duplicate and dropped.
  */
 export class WindowStore {
   readonly #windowMs: number;
@@ -54,21 +59,28 @@ export class WindowStore {
   readonly #historySize: number;
   readonly #open = new Map<number, OpenWindow>();
   readonly #dirty = new Set<number>();
-  #watermark: number | null = null;
+  /** Per partition: latest event time, and when (processing time) it last had a record. */
+  readonly #partitions = new Map<number, { eventTime: number; seenAt: number }>();
+  readonly #idleMs: number;
   #lastFinal: number | null = null;
   #history: number[] = [];
 
-  constructor(options: { allowedLatenessMs: number; historySize: number; windowMs?: number }) {
+  constructor(options: { allowedLatenessMs: number; historySize: number; idlePartitionMs: number; windowMs?: number }) {
     this.#windowMs = options.windowMs ?? 60_000;
+    this.#idleMs = options.idlePartitionMs;
     this.#latenessMs = options.allowedLatenessMs;
     this.#historySize = options.historySize;
   }
 
-  /** Counts one order (or only moves the clock, for events that are not orders: `count: false`). */
-  add(eventId: string, occurredAtMs: number, order: { currency: string; totalMinor: number } | undefined): AddOutcome {
+  /**
+   * Offers one event read from `partition` at processing time `nowMs`: counts it when it is an
+   * order (`order` set), and moves that partition's clock either way.
+   */
+  add(eventId: string, occurredAtMs: number, order: { currency: string; totalMinor: number } | undefined, partition: number, nowMs: number): AddOutcome {
+    const clock = this.#partitions.get(partition);
+    this.#partitions.set(partition, { eventTime: Math.max(clock?.eventTime ?? occurredAtMs, occurredAtMs), seenAt: nowMs });
     const start = Math.floor(occurredAtMs / this.#windowMs) * this.#windowMs;
     if (this.#lastFinal !== null && start <= this.#lastFinal) return 'late';
-    this.#watermark = Math.max(this.#watermark ?? occurredAtMs, occurredAtMs);
     if (order === undefined) return 'counted';
     let w = this.#open.get(start);
     if (w === undefined) {
@@ -83,12 +95,22 @@ export class WindowStore {
     return 'counted';
   }
 
-  /** Emits what changed since the last call: updated open windows, then newly final ones. */
-  close(): ClosedWindows {
+  /** The event time every active partition has reached (null before any event). */
+  watermark(nowMs: number): number | null {
+    const all = [...this.#partitions.values()];
+    if (all.length === 0) return null;
+    const active = all.filter((p) => nowMs - p.seenAt < this.#idleMs);
+    // Every partition idle: nothing is in flight, the latest event time stands.
+    return active.length === 0 ? Math.max(...all.map((p) => p.eventTime)) : Math.min(...active.map((p) => p.eventTime));
+  }
+
+  /** Emits what changed since the last call (at processing time `nowMs`): newly final windows, then updated open ones. */
+  close(nowMs: number): ClosedWindows {
     const finals: ClosedWindows['finals'] = [];
-    if (this.#watermark !== null) {
+    const watermark = this.watermark(nowMs);
+    if (watermark !== null) {
       // The last window whose end + lateness the watermark has reached.
-      const closable = Math.floor((this.#watermark - this.#latenessMs) / this.#windowMs) * this.#windowMs - this.#windowMs;
+      const closable = Math.floor((watermark - this.#latenessMs) / this.#windowMs) * this.#windowMs - this.#windowMs;
       const openStarts = [...this.#open.keys()];
       let next = this.#lastFinal === null ? (openStarts.length === 0 ? null : Math.min(...openStarts)) : this.#lastFinal + this.#windowMs;
       while (next !== null && next <= closable) {
@@ -124,15 +146,19 @@ export class WindowStore {
   snapshot(): { open: OpenWindowState[]; clock: WindowClockState } {
     return {
       open: [...this.#open.values()].map((w) => ({ start: w.start, count: w.count, revenue: Object.fromEntries(w.revenue), eventIds: [...w.eventIds] })),
-      clock: { watermark: this.#watermark, lastFinal: this.#lastFinal, history: [...this.#history] },
+      clock: { partitionTimes: Object.fromEntries([...this.#partitions].map(([p, c]) => [String(p), c.eventTime])), lastFinal: this.#lastFinal, history: [...this.#history] },
     };
   }
 
-  /** Replaces the state with a persisted one (windows at or before `lastFinal` are ignored). */
-  restore(open: OpenWindowState[], clock: WindowClockState): void {
+  /**
+   * Replaces the state with a persisted one (windows at or before `lastFinal` are ignored);
+   * restored partitions count as active from `nowMs`.
+   */
+  restore(open: OpenWindowState[], clock: WindowClockState, nowMs: number): void {
     this.#open.clear();
     this.#dirty.clear();
-    this.#watermark = clock.watermark;
+    this.#partitions.clear();
+    for (const [p, eventTime] of Object.entries(clock.partitionTimes)) this.#partitions.set(Number(p), { eventTime, seenAt: nowMs });
     this.#lastFinal = clock.lastFinal;
     this.#history = clock.history.slice(-this.#historySize);
     for (const w of open) {
