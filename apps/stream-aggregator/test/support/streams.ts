@@ -26,7 +26,7 @@ export async function createAggregatorTopics(settings: KafkaClientSettings, part
 }
 
 export async function deleteAggregatorTopics(settings: KafkaClientSettings, topics: TestTopics): Promise<void> {
-  await deleteTestTopics(settings, Object.values(topics));
+  await deleteTestTopics(settings, [topics.source, topics.stats, topics.alerts, topics.deadLetter, topics.changelog]);
 }
 
 /** The aggregator's environment for these topics (in-process or as a child process). */
