@@ -50,24 +50,20 @@ export async function restoreWindows(settings: KafkaClientSettings, topic: strin
     if (pending.size > 0) {
       const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
       await new Promise<void>((resolve, reject) => {
+        // Caught up when the stream's next fetch offset has passed the end for every partition:
+        // that offset moves past transaction markers and aborted records too, which read_committed
+        // never delivers as messages (so "saw a record at end - 1" is not a test).
+        const caughtUp = (): boolean => [...pending].every(([partition, end]) => (stream.offsetsToFetch.get(`${topic}:${partition}`) ?? 0n) >= end);
+        const check = (): void => {
+          if (stream.readableLength === 0 && caughtUp()) setImmediate(resolve);
+        };
         stream.on('error', reject);
         stream.on('data', (m) => {
           records += 1;
           latest.set(m.key, m.value);
-          const end = pending.get(m.partition);
-          if (end !== undefined && m.offset + 1n >= end) pending.delete(m.partition);
-          if (pending.size === 0) resolve();
+          check();
         });
-        // The log usually ends in a transaction marker (or an aborted transaction's records),
-        // which read_committed never delivers: the end offset is then never reached by a record.
-        // Caught up is when fetches keep coming back with nothing new.
-        let quietFetches = 0;
-        let seen = -1;
-        stream.on('fetch', () => {
-          quietFetches = records === seen ? quietFetches + 1 : 0;
-          seen = records;
-          if (quietFetches >= 2) resolve();
-        });
+        stream.on('fetch', check);
       });
       await stream.close();
     }
