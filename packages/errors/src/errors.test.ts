@@ -32,7 +32,7 @@ describe('defineError', () => {
 });
 
 describe('isRetriable', () => {
-  it('trusts coded errors, kafkajs-style flags and transient socket codes', () => {
+  it('trusts coded errors, client retry flags and transient socket codes', () => {
     const Busy = defineError({ code: 'TEST_ERR_BUSY', message: 'busy', retriable: true });
     expect(isRetriable(new Busy([]))).toBe(true);
     expect(isRetriable({ name: 'ClientError', retriable: false })).toBe(false);
