@@ -131,6 +131,7 @@ export class Processor {
       consumer.on('consumer:group:join', (payload) => {
         joins += 1;
         const owner = (payload.assignments ?? []).some((a) => a.partitions.length > 0);
+        store.assigned((payload.assignments ?? []).filter((a) => a.topic === o.sourceTopic).flatMap((a) => a.partitions), Date.now());
         o.metrics.owner.set(owner ? 1 : 0);
         this.#health = { running: true, owner };
         // The windows are valid for the assignment they were restored for; any later one
@@ -148,7 +149,11 @@ export class Processor {
       });
       this.#health = { ...this.#health, running: true };
       const positions = new Map<number, bigint>();
-      stopLag = this.#watchLag(consumer, positions);
+      const partitionsAtStart = (await consumer.metadata({ topics: [o.sourceTopic], forceUpdate: true })).topics.get(o.sourceTopic)?.partitionsCount ?? 0;
+      stopLag = this.#watchLag(consumer, positions, partitionsAtStart, () => {
+        // Partitions were added: rejoin so the group assigns them (docs/kafka.md, adding partitions).
+        rebalanced = true;
+      });
       const reader = new BatchReader<StringMessage>(stream, { maxRecords: o.batchMaxRecords, maxWaitMs: o.batchMaxWaitMs });
       while (!this.#stopping) {
         const batch = await reader.next(this.#abort.signal);
@@ -200,17 +205,29 @@ export class Processor {
     o.view.committed(out.stats, out.alerts);
   }
 
-  #watchLag(consumer: StringConsumer, positions: Map<number, bigint>): () => void {
+  async #sampleLag(consumer: StringConsumer, positions: Map<number, bigint>): Promise<void> {
+    const topic = this.#o.sourceTopic;
+    const owned = (consumer.assignments ?? []).filter((a) => a.topic === topic).flatMap((a) => a.partitions);
+    const unknown = owned.filter((p) => !positions.has(p));
+    if (unknown.length > 0) {
+      // Not processed in this run yet: the group's committed offset is the position (none: 0).
+      const committed = (await consumer.listCommittedOffsets({ topics: [{ topic, partitions: unknown }] })).get(topic) ?? [];
+      for (const p of unknown) if (!positions.has(p)) positions.set(p, (committed[p] ?? -1n) < 0n ? 0n : (committed[p] ?? 0n));
+    }
+    const lag = await measureLag(consumer, new Map([[topic, new Map(owned.map((p) => [p, positions.get(p) ?? 0n]))]]));
+    recordLag(this.#o.metrics.lag, this.#o.groupId, lag);
+  }
+
+  /** Samples lag per partition, and notices when the source topic got more partitions. */
+  #watchLag(consumer: StringConsumer, positions: Map<number, bigint>, partitions: number, onGrown: () => void): () => void {
     const timer = setInterval(() => {
-      const owned = new Map<number, bigint>();
-      for (const a of consumer.assignments ?? []) {
-        if (a.topic !== this.#o.sourceTopic) continue;
-        for (const p of a.partitions) owned.set(p, positions.get(p) ?? 0n);
-      }
-      measureLag(consumer, new Map([[this.#o.sourceTopic, owned]])).then(
-        (lag) => recordLag(this.#o.metrics.lag, this.#o.groupId, lag),
+      consumer.metadata({ topics: [this.#o.sourceTopic], forceUpdate: true }).then(
+        (m) => {
+          if ((m.topics.get(this.#o.sourceTopic)?.partitionsCount ?? 0) > partitions) onGrown();
+        },
         () => undefined,
       );
+      this.#sampleLag(consumer, positions).catch(() => undefined);
     }, this.#o.lagIntervalMs);
     timer.unref();
     return () => clearInterval(timer);

@@ -59,8 +59,11 @@ export class WindowStore {
   readonly #historySize: number;
   readonly #open = new Map<number, OpenWindow>();
   readonly #dirty = new Set<number>();
-  /** Per partition: latest event time, and when (processing time) it last had a record. */
-  readonly #partitions = new Map<number, { eventTime: number; seenAt: number }>();
+  /**
+   * Per partition: latest event time (null: assigned, nothing read yet), and when (processing
+   * time) it was assigned or last had a record.
+   */
+  readonly #partitions = new Map<number, { eventTime: number | null; seenAt: number }>();
   readonly #idleMs: number;
   #lastFinal: number | null = null;
   #history: number[] = [];
@@ -79,6 +82,19 @@ export class WindowStore {
   add(eventId: string, occurredAtMs: number, order: { currency: string; totalMinor: number } | undefined, partition: number, nowMs: number): AddOutcome {
     const clock = this.#partitions.get(partition);
     this.#partitions.set(partition, { eventTime: Math.max(clock?.eventTime ?? occurredAtMs, occurredAtMs), seenAt: nowMs });
+    return this.#count(eventId, occurredAtMs, order);
+  }
+
+  /**
+   * The partitions this instance now reads (after a restart, a rebalance, added partitions).
+   * One not read from yet holds the watermark back until it has a record or goes idle: events
+   * waiting in a new partition must not find their window already final.
+   */
+  assigned(partitions: readonly number[], nowMs: number): void {
+    for (const p of partitions) if (!this.#partitions.has(p)) this.#partitions.set(p, { eventTime: null, seenAt: nowMs });
+  }
+
+  #count(eventId: string, occurredAtMs: number, order: { currency: string; totalMinor: number } | undefined): AddOutcome {
     const start = Math.floor(occurredAtMs / this.#windowMs) * this.#windowMs;
     if (this.#lastFinal !== null && start <= this.#lastFinal) return 'late';
     if (order === undefined) return 'counted';
@@ -95,13 +111,15 @@ export class WindowStore {
     return 'counted';
   }
 
-  /** The event time every active partition has reached (null before any event). */
+  /** The event time every active partition has reached (null before any event, or while an active partition has none yet). */
   watermark(nowMs: number): number | null {
     const all = [...this.#partitions.values()];
-    if (all.length === 0) return null;
+    const times = all.flatMap((p) => (p.eventTime === null ? [] : [p.eventTime]));
+    if (times.length === 0) return null;
     const active = all.filter((p) => nowMs - p.seenAt < this.#idleMs);
+    if (active.some((p) => p.eventTime === null)) return null;
     // Every partition idle: nothing is in flight, the latest event time stands.
-    return active.length === 0 ? Math.max(...all.map((p) => p.eventTime)) : Math.min(...active.map((p) => p.eventTime));
+    return active.length === 0 ? Math.max(...times) : Math.min(...active.map((p) => p.eventTime ?? Number.NEGATIVE_INFINITY));
   }
 
   /** Emits what changed since the last call (at processing time `nowMs`): newly final windows, then updated open ones. */
@@ -146,7 +164,7 @@ export class WindowStore {
   snapshot(): { open: OpenWindowState[]; clock: WindowClockState } {
     return {
       open: [...this.#open.values()].map((w) => ({ start: w.start, count: w.count, revenue: Object.fromEntries(w.revenue), eventIds: [...w.eventIds] })),
-      clock: { partitionTimes: Object.fromEntries([...this.#partitions].map(([p, c]) => [String(p), c.eventTime])), lastFinal: this.#lastFinal, history: [...this.#history] },
+      clock: { partitionTimes: Object.fromEntries([...this.#partitions].flatMap(([p, c]) => (c.eventTime === null ? [] : [[String(p), c.eventTime]]))), lastFinal: this.#lastFinal, history: [...this.#history] },
     };
   }
 
