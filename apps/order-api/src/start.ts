@@ -124,5 +124,6 @@ function startKafkaRelay(config: OrderApiConfig, pool: ReturnType<typeof createP
     pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
     maxBackoffMs: config.RELAY_MAX_BACKOFF_MS,
     transactionTimeoutMs: config.KAFKA_TRANSACTION_TIMEOUT_MS,
+    topic: config.KAFKA_ORDER_EVENTS_TOPIC,
   });
 }
