@@ -11,6 +11,7 @@ export interface OrderApiMetrics {
   relayRetries: Counter;
   relayLagSeconds: Histogram;
   relayBreakerState: Gauge;
+  relayConsecutiveFailures: Gauge;
 }
 
 export function createOrderApiMetrics(registry: Registry, pool: Pool): OrderApiMetrics {
@@ -63,5 +64,10 @@ export function createOrderApiMetrics(registry: Registry, pool: Pool): OrderApiM
       registers,
     }),
     relayBreakerState: new Gauge({ name: 'outbox_relay_breaker_state', help: 'RabbitMQ circuit breaker of the relay: 0 closed, 1 half-open, 2 open.', registers }),
+    relayConsecutiveFailures: new Gauge({
+      name: 'outbox_relay_consecutive_failures',
+      help: 'Relay attempts failed in a row (0 while publishing works); the reason is in /readyz and the relay log.',
+      registers,
+    }),
   };
 }

@@ -24,6 +24,11 @@ export const IdempotencyHeaders = Type.Object({
   ),
 });
 
+/** `Authorization: Bearer <admin token>`, needed to list every customer's orders. */
+export const AuthorizationHeaders = Type.Object({
+  authorization: Type.Optional(Type.String({ maxLength: 512, description: 'Bearer <admin token>' })),
+});
+
 /** An order as the API returns it. */
 export const OrderView = Type.Object(
   {
@@ -48,7 +53,7 @@ export const OrderIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }
 export const ListOrdersQuery = Type.Object(
   {
     limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1 to 100, default 20' })),
-    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'nextCursor of the previous page (opaque; any other value is 400 ORDERS_ERR_INVALID_CURSOR)' })),
     customerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     status: Type.Optional(OrderStatus),
   },

@@ -21,7 +21,7 @@ export interface OrderApiDeps {
   readinessChecks: readonly ReadinessCheck[];
 }
 
-type ServerConfig = Pick<OrderApiConfig, 'BODY_LIMIT_BYTES' | 'LOG_REQUESTS'>;
+type ServerConfig = Pick<OrderApiConfig, 'BODY_LIMIT_BYTES' | 'LOG_REQUESTS' | 'ORDERS_ADMIN_TOKEN'>;
 
 /** The fastify app of order-api. Never listens: `main.ts` does, tests use `inject()`. */
 export async function buildServer(config: ServerConfig, deps: OrderApiDeps): Promise<FastifyInstance> {
@@ -39,10 +39,13 @@ export async function buildServer(config: ServerConfig, deps: OrderApiDeps): Pro
   // Orders are JSON; without this fastify would parse text/plain and answer 400 instead of 415.
   app.removeContentTypeParser('text/plain');
   await app.register(swagger, {
+    // Shared schemas appear under their own names (Order, Error), not def-0, def-1.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: { title: 'orderflow order-api', version: '0.1.0', description: 'Order intake with idempotency keys and a transactional outbox.' },
-      tags: [{ name: 'orders' }],
+      tags: [{ name: 'orders' }, { name: 'health' }],
+      components: { securitySchemes: { adminBearer: { type: 'http', scheme: 'bearer', description: 'ORDERS_ADMIN_TOKEN' } } },
     },
   });
   app.addSchema(OrderView);
@@ -50,7 +53,7 @@ export async function buildServer(config: ServerConfig, deps: OrderApiDeps): Pro
   await app.register(codedErrorHandler);
   await app.register(healthRoutes, { checks: deps.readinessChecks });
   await app.register(metricsRoutes, { registry: deps.registry });
-  await app.register(orderRoutes, { pool: deps.pool, writer: deps.writer, metrics: deps.metrics });
+  await app.register(orderRoutes, { pool: deps.pool, writer: deps.writer, metrics: deps.metrics, adminToken: config.ORDERS_ADMIN_TOKEN });
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
   return app;
 }

@@ -5,6 +5,7 @@ import { createPool, type Pool } from '@orderflow/pg';
 import { OrderWriter } from '../src/intake/order-writer.ts';
 import { newOrder } from '../src/intake/new-order.ts';
 import { createHarness, orderBody, type Harness } from './support/harness.ts';
+import { undeclaredResponses } from './support/openapi-coverage.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
 
 // Issue 8 item 7: concurrent batches sharing Idempotency-Keys, and PostgreSQL going away under
@@ -91,7 +92,8 @@ describe('intake: PostgreSQL down under order-api', () => {
   };
 
   it('answers a coded, retriable 503 without PostgreSQL text, writes nothing, and recovers when it is back', async () => {
-    expect((await post(`warm-${randomUUID()}`)).statusCode).toBe(201);
+    const warm = await post(`warm-${randomUUID()}`);
+    expect(warm.statusCode).toBe(201);
     await proxy.close();
     const key = `down-${randomUUID()}`;
     const res = await post(key);
@@ -104,6 +106,10 @@ describe('intake: PostgreSQL down under order-api', () => {
     });
     const ready = await h.app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(503);
+    // Reads too: a retriable 503 with a fixed text, not a 500.
+    const read = await h.app.inject({ url: `/orders/${warm.json<{ id: string }>().id}` });
+    expect(read.statusCode).toBe(503);
+    expect(read.json()).toEqual({ code: 'PG_ERR_UNAVAILABLE', statusCode: 503, message: 'PostgreSQL is unavailable: orders cannot be read right now; retry' });
     expect(await stored(key)).toEqual({ orders: 0, outbox: 0, history: 0 });
 
     await proxy.open();
@@ -111,5 +117,6 @@ describe('intake: PostgreSQL down under order-api', () => {
     const retry = await post(key);
     expect(retry.statusCode).toBe(201);
     expect(await stored(key)).toEqual({ orders: 1, outbox: 1, history: 1 });
+    expect(await undeclaredResponses(h.app, h.responses)).toEqual([]);
   });
 });

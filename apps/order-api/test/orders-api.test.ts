@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, orderBody, type Harness } from './support/harness.ts';
+import { undeclaredResponses } from './support/openapi-coverage.ts';
 
 // The HTTP surface through inject(), on a real, freshly migrated PostgreSQL database.
 describe('order-api HTTP', () => {
@@ -54,7 +55,7 @@ describe('order-api HTTP', () => {
       ['not JSON', await h.app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'text/plain' }, payload: 'hello' }), 415, 'HTTP_ERR_UNSUPPORTED_MEDIA_TYPE'],
       ['bad order id', await h.app.inject({ url: '/orders/not-a-uuid' }), 400, 'HTTP_ERR_VALIDATION'],
       ['unknown order', await h.app.inject({ url: `/orders/${randomUUID()}` }), 404, 'ORDERS_ERR_NOT_FOUND'],
-      ['bad cursor', await h.app.inject({ url: '/orders?cursor=abc' }), 400, 'ORDERS_ERR_INVALID_CURSOR'],
+      ['bad cursor', await h.app.inject({ url: '/orders?customerId=c-1&cursor=abc' }), 400, 'ORDERS_ERR_INVALID_CURSOR'],
       ['bad limit', await h.app.inject({ url: '/orders?limit=1000' }), 400, 'HTTP_ERR_VALIDATION'],
     ];
     for (const [what, res, status, code] of cases) {
@@ -129,5 +130,9 @@ describe('order-api HTTP', () => {
     expect(metrics).toMatch(/orders_accepted_total\{outcome="created"\} \d+/);
     expect(metrics).toMatch(/http_requests_total\{method="POST",route="\/orders",status_code="201"\}/);
     expect(metrics).toMatch(/outbox_pending_rows \d+/);
+  });
+
+  it('declares in /openapi.json every response the tests above received', async () => {
+    expect(await undeclaredResponses(h.app, h.responses)).toEqual([]);
   });
 });

@@ -77,6 +77,7 @@ describe('relay repairs deleted topology', () => {
       expect(broken.status).toBe('degraded');
       expect(relayCheck(broken)!.error).toMatch(/ACCESS_REFUSED/);
       expect(await api.metric('amqp_topology_declarations_total', { outcome: 'failed' })).toBeGreaterThan(0);
+      expect(await api.metric('outbox_relay_consecutive_failures')).toBeGreaterThan(0);
       const pending = await api.parts.pool.query<{ n: number }>('select count(*)::int as n from outbox where published_at is null');
       expect(pending.rows[0]!.n).toBe(1);
 
@@ -84,6 +85,7 @@ describe('relay repairs deleted topology', () => {
       const [m3] = await takeMessages(ch, QUEUES.payments, 1);
       expect(bodyOf<{ orderId: string }>(m3!).orderId).toBe(third);
       await waitFor(async () => (await readiness()).status === 'ready', { what: 'readiness back to ready' });
+      expect(await api.metric('outbox_relay_consecutive_failures')).toBe(0);
     } finally {
       await permissions('.*');
     }

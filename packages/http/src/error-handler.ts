@@ -4,6 +4,11 @@ import fp from 'fastify-plugin';
 import { BadRequest, BodyTooLarge, ClientClosedRequest, InternalError, MalformedJson, MethodNotAllowed, RouteNotFound, UnsupportedMediaType, ValidationFailed } from './errors.ts';
 import { RouteMethods } from './route-methods.ts';
 
+interface MethodNotAllowedAnswer {
+  allow: string;
+  body: ReturnType<CodedError['toJSON']>;
+}
+
 /** Maps any error a handler or fastify raises to a coded error (never throws). */
 export function toCodedError(err: unknown, bodyLimit: number): CodedError {
   if (err instanceof CodedError) return err;
@@ -42,21 +47,27 @@ export function toCodedError(err: unknown, bodyLimit: number): CodedError {
  */
 export const codedErrorHandler = fp(
   (app: FastifyInstance, _opts: object, done: (err?: Error) => void) => {
+    const routes = new RouteMethods();
+    app.addHook('onRoute', (route) => routes.add(route.url, route.method));
+    const methodNotAllowed = (method: string, url: string): MethodNotAllowedAnswer | undefined => {
+      const allowed = routes.allowed(url);
+      if (allowed === undefined || allowed.includes(method)) return undefined;
+      const allow = allowed.join(', ');
+      return { allow, body: new MethodNotAllowed([method, url, allow]).toJSON() };
+    };
     app.setErrorHandler((err, request, reply) => {
+      // A body method no route has (QUERY, PUT...) fails body checks before the 404 handler runs.
+      const wrongMethod = request.is404 ? methodNotAllowed(request.method, request.url) : undefined;
+      if (wrongMethod !== undefined) return reply.status(405).header('allow', wrongMethod.allow).send(wrongMethod.body);
       const coded = toCodedError(err, app.initialConfig.bodyLimit ?? 1_048_576);
       if (coded.statusCode >= 500) request.log.error({ err: coded.cause ?? err, code: coded.code }, coded.message);
       else request.log.info({ code: coded.code }, coded.message);
       if (coded.retriable) void reply.header('retry-after', '1');
       return reply.status(coded.statusCode).send(coded.toJSON());
     });
-    const routes = new RouteMethods();
-    app.addHook('onRoute', (route) => routes.add(route.url, route.method));
     app.setNotFoundHandler((request, reply) => {
-      const allowed = routes.allowed(request.url);
-      if (allowed !== undefined && !allowed.includes(request.method)) {
-        const allow = allowed.join(', ');
-        return reply.status(405).header('allow', allow).send(new MethodNotAllowed([request.method, request.url, allow]).toJSON());
-      }
+      const wrongMethod = methodNotAllowed(request.method, request.url);
+      if (wrongMethod !== undefined) return reply.status(405).header('allow', wrongMethod.allow).send(wrongMethod.body);
       const coded = new RouteNotFound([request.method, request.url]);
       return reply.status(404).send(coded.toJSON());
     });

@@ -65,6 +65,9 @@ describe('codedErrorHandler', () => {
     expect(wrongMethod.headers.allow).toBe('GET, HEAD');
     expect(wrongMethod.json()).toMatchObject({ code: 'HTTP_ERR_METHOD_NOT_ALLOWED', statusCode: 405 });
     expect((await app.inject({ method: 'PUT', url: '/things' })).headers.allow).toBe('POST');
+    // A body method without a Content-Type fails fastify's body checks before any handler.
+    const query = await app.inject({ method: 'QUERY' as 'GET', url: '/gone/o-1' });
+    expect({ status: query.statusCode, allow: query.headers.allow }).toEqual({ status: 405, allow: 'GET, HEAD' });
 
     const boom = await app.inject({ method: 'GET', url: '/boom' });
     expect(boom.statusCode).toBe(500);

@@ -1,13 +1,30 @@
-import type { Pool } from '@orderflow/pg';
+import { DatabaseUnavailable, classifyPgError, type Pool } from '@orderflow/pg';
+import type { QueryResultRow } from 'pg';
 import type { OrderStatus } from '@orderflow/messaging';
 import { OrderNotFound } from '../errors.ts';
 import type { OrderView } from '../schemas.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ORDER_COLUMNS, toOrderView, type OrderRow } from './order-row.ts';
 
+/**
+ * Runs a read; an unreachable or overloaded database becomes a retriable 503
+ * (`PG_ERR_UNAVAILABLE`) with a fixed message instead of a 500 carrying PostgreSQL's text.
+ */
+async function read<R extends QueryResultRow>(pool: Pool, sql: string, params: unknown[]): Promise<R[]> {
+  try {
+    return (await pool.query<R>(sql, params)).rows;
+  } catch (err) {
+    const kind = classifyPgError(err);
+    if (kind === 'unavailable' || kind === 'timeout') throw new DatabaseUnavailable(['orders cannot be read right now; retry'], { cause: err });
+    throw err;
+  }
+}
+
 /** One order by id; throws `ORDERS_ERR_NOT_FOUND`. */
 export async function getOrder(pool: Pool, id: string): Promise<OrderView> {
-  const { rows } = await pool.query<OrderRow>(`select ${ORDER_COLUMNS} from orders where id = $1`, [id]);
+  const rows = await read<OrderRow>(
+    pool,
+   `select ${ORDER_COLUMNS} from orders where id = $1`, [id]);
   const row = rows[0];
   if (row === undefined) throw new OrderNotFound([id]);
   return toOrderView(row);
@@ -27,7 +44,8 @@ export interface ListOptions {
  */
 export async function listOrders(pool: Pool, options: ListOptions): Promise<{ items: OrderView[]; nextCursor: string | null }> {
   const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-  const { rows } = await pool.query<OrderRow>(
+  const rows = await read<OrderRow>(
+    pool,
     `select ${ORDER_COLUMNS} from orders
       where ($1::timestamptz is null or (created_at, id) < ($1::timestamptz, $2::uuid))
         and ($3::text is null or customer_id = $3)

@@ -82,6 +82,7 @@ export class OutboxRelay {
       options.logger.warn({ state: CircuitState[state] }, 'outbox relay circuit breaker changed state');
     });
     options.metrics.relayBreakerState.set(0);
+    options.metrics.relayConsecutiveFailures.set(0);
   }
 
   /** The outcome of the latest attempts (for `/readyz`). */
@@ -132,6 +133,7 @@ export class OutboxRelay {
         published = await this.#breaker.execute(() => this.publishOnce());
         failures = 0;
         this.#health = { ok: true, consecutiveFailures: 0 };
+        this.#o.metrics.relayConsecutiveFailures.set(0);
       } catch (err) {
         failures += 1;
         this.#o.metrics.relayRetries.inc();
@@ -141,6 +143,7 @@ export class OutboxRelay {
         // An open breaker only repeats the failure that opened it: keep that one as the reason.
         const lastError = outcome === 'breaker_open' && this.#health.lastError !== undefined ? this.#health.lastError : `${code === undefined ? '' : `${code}: `}${(err as Error).message}`;
         this.#health = { ok: false, consecutiveFailures: failures, failingSince: this.#health.failingSince ?? new Date(), lastError };
+        this.#o.metrics.relayConsecutiveFailures.set(failures);
         if (failures === 1 || failures % 20 === 0) {
           this.#o.logger.warn({ err: (err as Error).message, code, outcome, failures }, 'outbox relay could not publish; rows stay in the outbox');
         }

@@ -3,21 +3,28 @@ import { Type } from '@sinclair/typebox';
 import type { Pool } from '@orderflow/pg';
 import type { OrderWriter } from '../intake/order-writer.ts';
 import { newOrder } from '../intake/new-order.ts';
+import { AdminTokenRequired, InvalidAdminToken } from '../errors.ts';
 import type { OrderApiMetrics } from '../metrics.ts';
+import { adminAuth } from '../orders/admin-token.ts';
 import { getOrder, listOrders } from '../orders/order-queries.ts';
-import { CreateOrderBody, IdempotencyHeaders, ListOrdersQuery, OrderIdParams, OrderPage } from '../schemas.ts';
+import { AuthorizationHeaders, CreateOrderBody, IdempotencyHeaders, ListOrdersQuery, OrderIdParams, OrderPage } from '../schemas.ts';
 
 /** What the order routes need. */
 export interface OrderRoutesOptions {
   pool: Pool;
   writer: OrderWriter;
   metrics: OrderApiMetrics;
+  /** Bearer token allowed to list every customer's orders; unset: nobody may. */
+  adminToken?: string | undefined;
 }
 
 const errorRef = Type.Ref('Error');
 
+// Every route can fail unexpectedly (500) or while PostgreSQL is unreachable (503, retriable).
+const serverErrors = { 500: errorRef, 503: errorRef };
+
 /** `POST /orders`, `GET /orders/:id`, `GET /orders`. */
-export const orderRoutes: FastifyPluginCallbackTypebox<OrderRoutesOptions> = (app, { pool, writer, metrics }, done) => {
+export const orderRoutes: FastifyPluginCallbackTypebox<OrderRoutesOptions> = (app, { pool, writer, metrics, adminToken }, done) => {
   app.post(
     '/orders',
     {
@@ -28,7 +35,7 @@ export const orderRoutes: FastifyPluginCallbackTypebox<OrderRoutesOptions> = (ap
         tags: ['orders'],
         headers: IdempotencyHeaders,
         body: CreateOrderBody,
-        response: { 201: Type.Ref('Order'), 200: Type.Ref('Order'), 400: errorRef, 413: errorRef, 415: errorRef, 422: errorRef, 503: errorRef },
+        response: { 201: Type.Ref('Order'), 200: Type.Ref('Order'), 400: errorRef, 413: errorRef, 415: errorRef, 422: errorRef, ...serverErrors },
       },
     },
     async (request, reply) => {
@@ -48,7 +55,7 @@ export const orderRoutes: FastifyPluginCallbackTypebox<OrderRoutesOptions> = (ap
         summary: 'One order with its current status',
         tags: ['orders'],
         params: OrderIdParams,
-        response: { 200: Type.Ref('Order'), 400: errorRef, 404: errorRef },
+        response: { 200: Type.Ref('Order'), 400: errorRef, 404: errorRef, ...serverErrors },
       },
     },
     async (request) => getOrder(pool, request.params.id),
@@ -59,13 +66,22 @@ export const orderRoutes: FastifyPluginCallbackTypebox<OrderRoutesOptions> = (ap
     {
       schema: {
         summary: 'Orders, newest first, one page at a time',
+        description:
+          "With `customerId`: that customer's orders. Without it: every customer's orders, only with the admin bearer token (`ORDERS_ADMIN_TOKEN`); otherwise 401 ORDERS_ERR_ADMIN_TOKEN_REQUIRED. A wrong token is always 401 ORDERS_ERR_INVALID_TOKEN.",
         tags: ['orders'],
+        headers: AuthorizationHeaders,
         querystring: ListOrdersQuery,
-        response: { 200: OrderPage, 400: errorRef },
+        security: [{}, { adminBearer: [] }],
+        response: { 200: OrderPage, 400: errorRef, 401: errorRef, ...serverErrors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
+      const auth = adminAuth(request.headers.authorization, adminToken);
+      if (auth === 'invalid' || (auth === 'none' && q.customerId === undefined)) {
+        void reply.header('www-authenticate', 'Bearer realm="order-api"');
+        throw auth === 'invalid' ? new InvalidAdminToken([]) : new AdminTokenRequired([]);
+      }
       return listOrders(pool, {
         limit: q.limit === undefined ? 20 : Number(q.limit),
         ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
