@@ -14,7 +14,7 @@ describe('outbox relay to Kafka order-events', () => {
   let h: Harness;
   const producers: StringProducer[] = [];
 
-  function relay(options: { afterKafkaCommit?: (ids: string[]) => Promise<void>; brokers?: string } = {}): KafkaRelay {
+  function relay(options: { afterKafkaCommit?: (ids: string[]) => Promise<void>; brokers?: string; topic?: string } = {}): KafkaRelay {
     const s = options.brokers === undefined ? settings : testKafkaSettings('order-api-kafka-relay-test', options.brokers);
     return new KafkaRelay({
       pool: h.pool,
@@ -29,7 +29,7 @@ describe('outbox relay to Kafka order-events', () => {
       pollIntervalMs: 100,
       maxBackoffMs: 500,
       transactionTimeoutMs: 5_000,
-      topic,
+      topic: options.topic ?? topic,
       ...(options.afterKafkaCommit && { afterKafkaCommit: options.afterKafkaCommit }),
     });
   }
@@ -115,5 +115,26 @@ describe('outbox relay to Kafka order-events', () => {
     expect([...perEvent.values()].filter((n) => n === 2)).toHaveLength(4);
     expect([...perEvent.values()].filter((n) => n === 1)).toHaveLength(before);
     await crashing.close();
+  });
+
+  it('two replicas relaying at once: one relays (the other stands by), each event goes out once', async () => {
+    const own = `${topic}-replicas`;
+    await createTestTopics(settings, [{ name: own, partitions: 3 }]);
+    try {
+      await placeOrders(30);
+      const [a, b] = [relay({ topic: own }), relay({ topic: own })];
+      // Both loop until the outbox is empty; the advisory lock lets only one publish at a time.
+      const drain = async (r: KafkaRelay): Promise<void> => {
+        while ((await unsent()) > 0) await r.publishOnce();
+      };
+      await Promise.all([drain(a), drain(b)]);
+      await a.close();
+      await b.close();
+      const records = await readTopic(settings, own, (got) => got.length >= 30, { what: '30 events' });
+      expect(records).toHaveLength(30);
+      expect(new Set(records.map((r) => r.headers['event-id'])).size).toBe(30);
+    } finally {
+      await deleteTestTopics(settings, [own]);
+    }
   });
 });
