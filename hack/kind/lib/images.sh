@@ -85,3 +85,23 @@ app_image() {
   "$DOCKER" tag "$tmp" "$(app_image_repo "$name"):${id:0:12}"
   printf '%s' "$(app_image_repo "$name"):${id:0:12}"
 }
+
+# infra_image NAME: the development infrastructure's image (hack/kind/images/NAME), tagged by
+# content like the apps; prints the tag. Kafka's context also holds the Maven Central jars that
+# hack/stack fetches for the host (kafka_install, shared cache).
+infra_image() {
+  local name="$1" ctx="$KIND_HACK/images/$1" repo="orderflow.local/dev-$1" id
+  if [[ $name == kafka ]]; then
+    # shellcheck source=../../services/kafka.sh
+    source "$HACK_DIR/services/kafka.sh"
+    apt_install maven openjdk-17-jre-headless
+    kafka_install
+    ctx="$KIND_STATE/kafka-context"; rm -rf "$ctx"; mkdir -p "$ctx"
+    cp -al "$KAFKA_HOME/libs" "$ctx/libs" 2>/dev/null || cp -a "$KAFKA_HOME/libs" "$ctx/libs"
+    cp "$KIND_HACK/images/kafka/entrypoint.sh" "$KIND_HACK/images/kafka/Dockerfile" "$ctx/"
+  fi
+  build_image "$repo:build" "$ctx/Dockerfile" "$ctx" "DEBIAN_IMAGE=$BASE_IMAGE_DEBIAN"
+  id="$("$DOCKER" image inspect -f '{{.Id}}' "$repo:build")"; id="${id#sha256:}"
+  "$DOCKER" tag "$repo:build" "$repo:${id:0:12}"
+  printf '%s' "$repo:${id:0:12}"
+}

@@ -1,0 +1,79 @@
+# Secrets, the development infrastructure and the apps on the kind cluster (manifests/kind).
+# Sourced by hack/kind/kind.
+
+MANIFESTS="$REPO_DIR/manifests/kind"
+
+_random() { head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c "${1:-32}"; }
+# A KRaft cluster id: 16 random bytes, base64url without padding.
+_kafka_cluster_id() { head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='; }
+
+_secret_value() { kubectl_kind get secret -n "$1" "$2" -o "jsonpath={.data.$3}" 2>/dev/null | base64 -d; }
+
+# Credentials are generated once per cluster and kept in Secrets (never a default password).
+ensure_secrets() {
+  kubectl_kind apply -f "$MANIFESTS/namespaces.yaml" >/dev/null
+  if ! kubectl_kind get secret -n orderflow-infra credentials >/dev/null 2>&1; then
+    kubectl_kind create secret generic -n orderflow-infra credentials \
+      --from-literal=postgres-password="$(_random)" --from-literal=redis-password="$(_random)" \
+      --from-literal=rabbitmq-password="$(_random)" --from-literal=rabbitmq-erlang-cookie="$(_random 40)" \
+      --from-literal=kafka-cluster-id="$(_kafka_cluster_id)" >/dev/null
+  fi
+  local pg rmq redis
+  pg="$(_secret_value orderflow-infra credentials postgres-password)"
+  rmq="$(_secret_value orderflow-infra credentials rabbitmq-password)"
+  redis="$(_secret_value orderflow-infra credentials redis-password)"
+  if ! kubectl_kind get secret -n orderflow orderflow-connections >/dev/null 2>&1; then
+    kubectl_kind create secret generic -n orderflow orderflow-connections \
+      --from-literal=database-url="postgres://orderflow:$pg@postgres.orderflow-infra.svc:5432/orders" \
+      --from-literal=rabbitmq-url="amqp://orderflow:$rmq@rabbitmq.orderflow-infra.svc:5672" \
+      --from-literal=redis-url="redis://:$redis@redis.orderflow-infra.svc:6379" \
+      --from-literal=worker-admin-token="$(_random)" --from-literal=provider-admin-token="$(_random)" >/dev/null
+  fi
+  if ! kubectl_kind get secret -n orderflow-system orderflow-operator >/dev/null 2>&1; then
+    kubectl_kind create secret generic -n orderflow-system orderflow-operator \
+      --from-literal=rabbitmq-password="$rmq" >/dev/null
+  fi
+}
+
+# apply_with_images FILE...: the manifests with ${IMAGE_<NAME>} set from the IMAGE_* variables.
+apply_with_images() {
+  local f
+  for f in "$@"; do
+    perl -pe 's/\$\{(IMAGE_[A-Z_]+)\}/exists $ENV{$1} ? $ENV{$1} : die "unset $1\n"/ge' "$f"
+    echo '---'
+  done | kubectl_kind apply -f - >/dev/null
+}
+
+# infra_up: images built and loaded, StatefulSets applied, every Pod Ready.
+infra_up() {
+  local name var
+  for name in "${INFRA[@]}"; do
+    var="IMAGE_${name^^}"
+    export "$var=$(infra_image "$name")"
+    load_image "${!var}"
+  done
+  apply_with_images "$MANIFESTS"/infra/*.yaml
+  for name in "${INFRA[@]}"; do
+    kubectl_kind rollout status -n orderflow-infra "statefulset/$name" --timeout=300s >/dev/null \
+      || die "infrastructure: $name did not become ready (kubectl -n orderflow-infra describe pod $name-0)"
+  done
+}
+
+# apps_up [APP...]: the apps' images built (only what changed gets a new tag) and loaded, the
+# Deployments applied (a new tag rolls the Deployment), all rolled out.
+apps_up() {
+  local name var
+  for name in "${APPS[@]}"; do
+    var="IMAGE_${name^^}"; var="${var//-/_}"
+    export "$var=$(app_image "$name")"
+    load_image "${!var}"
+  done
+  kubectl_kind apply --server-side --force-conflicts --field-manager=orderflow-dev -f "$REPO_DIR/manifests/crds/" >/dev/null
+  kubectl_kind wait --for=condition=Established crd/orderpipelines.orderflow.dev --timeout=60s >/dev/null
+  kubectl_kind apply -f "$REPO_DIR/manifests/rbac/operator.yaml" >/dev/null
+  apply_with_images "$MANIFESTS"/apps/*.yaml
+  kubectl_kind rollout status -n orderflow-system deployment/orderflow-operator --timeout=300s >/dev/null || die "the operator did not roll out"
+  for name in payment-provider order-api payment-worker; do
+    kubectl_kind rollout status -n orderflow "deployment/$name" --timeout=300s >/dev/null || die "$name did not roll out"
+  done
+}
