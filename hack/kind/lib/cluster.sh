@@ -17,8 +17,13 @@ cluster_up() {
     local have; have="$("$DOCKER" inspect -f '{{.Config.Image}}' "$CLUSTER_NAME-control-plane" 2>/dev/null || true)"
     [[ $have == "$image" ]] || warn "cluster $CLUSTER_NAME runs node image $have, not $image: 'hack/kind/kind down' then up to move to it"
   else
-    local t0=$SECONDS
-    _kind create cluster --name "$CLUSTER_NAME" --config "$REPO_DIR/kind-config.yaml" --image "$image" \
+    local t0=$SECONDS config="$REPO_DIR/kind-config.yaml"
+    if [[ ${KIND_IMAGES:-local} == official ]]; then
+      # kindest/node brings kind's own CNI (kindnet); the bridge configuration is our node's.
+      config="$KIND_STATE/kind-config.official.yaml"
+      sed '/disableDefaultCNI/d' "$REPO_DIR/kind-config.yaml" >"$config"
+    fi
+    _kind create cluster --name "$CLUSTER_NAME" --config "$config" --image "$image" \
       --kubeconfig "$KIND_KUBECONFIG" --wait 180s || die "kind create cluster failed"
     record_time "cluster-create" "$((SECONDS - t0))"
   fi
@@ -35,8 +40,18 @@ cluster_delete() {
   fi
 }
 
-# load_image IMAGE: into the node, unless the node already has this image (kind compares ids).
-load_image() {
-  _kind load docker-image --name "$CLUSTER_NAME" "$1" >"$KIND_STATE/load.log" 2>&1 \
-    || { cat "$KIND_STATE/load.log" >&2; die "kind load docker-image $1 failed"; }
+# load_images IMAGE...: into the node, in one `kind load` (one archive, shared base layers
+# written once), only those the node lacks. Tags are content ids, so a name the node has is
+# the same image.
+load_images() {
+  local have want=() img
+  have="$("$DOCKER" exec "$CLUSTER_NAME-control-plane" ctr --namespace=k8s.io images list -q 2>/dev/null || true)"
+  for img in "$@"; do
+    grep -qxF "docker.io/$img" <<<"$have" || grep -qxF "$img" <<<"$have" || want+=("$img")
+  done
+  ((${#want[@]})) || return 0
+  local t0=$SECONDS
+  _kind load docker-image --name "$CLUSTER_NAME" "${want[@]}" >"$KIND_STATE/load.log" 2>&1 \
+    || { cat "$KIND_STATE/load.log" >&2; die "kind load docker-image ${want[*]} failed"; }
+  log "loaded into the node: ${want[*]##*/} ($((SECONDS - t0))s)"
 }

@@ -29,8 +29,9 @@ KIND_CONTEXT="kind-$CLUSTER_NAME"
 KIND_KUBECONFIG="$KIND_STATE/kubeconfig"
 BASE_IMAGE_DEBIAN="orderflow.local/debian:$DEBIAN_SUITE"
 
-# Debian's Docker client: the pre-installed /usr/local/bin/docker has no BuildKit builder.
-DOCKER=/usr/bin/docker
+# Debian's Docker client: the pre-installed /usr/local/bin/docker of these machines has no
+# BuildKit builder (DOCKER=... to use another client).
+DOCKER="${DOCKER:-/usr/bin/docker}"
 export DOCKER_BUILDKIT=1
 
 # record_time PART SECONDS: remember how long a cold build step took (for hack/kind/measure).

@@ -44,30 +44,51 @@ apply_with_images() {
   done | kubectl_kind apply -f - >/dev/null
 }
 
-# infra_up: images built and loaded, StatefulSets applied, every Pod Ready.
-infra_up() {
-  local name var
+# infra_start: the infrastructure's images built and loaded, its StatefulSets applied.
+infra_start() {
+  local name var images=()
   for name in "${INFRA[@]}"; do
     var="IMAGE_${name^^}"
     export "$var=$(infra_image "$name")"
-    load_image "${!var}"
+    images+=("${!var}")
   done
+  load_images "${images[@]}"
   apply_with_images "$MANIFESTS"/infra/*.yaml
+}
+
+# infra_wait: every infrastructure Pod Ready.
+infra_wait() {
+  local name t0=$SECONDS
   for name in "${INFRA[@]}"; do
     kubectl_kind rollout status -n orderflow-infra "statefulset/$name" --timeout=300s >/dev/null \
       || die "infrastructure: $name did not become ready (kubectl -n orderflow-infra describe pod $name-0)"
   done
+  log "infrastructure ready (waited $((SECONDS - t0))s)"
 }
 
-# apps_up [APP...]: the apps' images built (only what changed gets a new tag) and loaded, the
-# Deployments applied (a new tag rolls the Deployment), all rolled out.
-apps_up() {
-  local name var
+# app_images: the apps' images built (an unchanged app keeps its content tag) and loaded. The
+# builds run side by side: BuildKit shares their common stages, and each is mostly waiting.
+app_images() {
+  local name var t0=$SECONDS images=() dir pids=()
+  dir="$(mktemp -d "$KIND_STATE/app-images.XXXXXX")"
+  for name in "${APPS[@]}"; do
+    (KIND_BUILD_LOG="$dir/$name.log" app_image "$name" >"$dir/$name.tag") & pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || { rm -rf "$dir"; die "building the app images failed"; }; done
   for name in "${APPS[@]}"; do
     var="IMAGE_${name^^}"; var="${var//-/_}"
-    export "$var=$(app_image "$name")"
-    load_image "${!var}"
+    export "$var=$(cat "$dir/$name.tag")"
+    images+=("${!var}")
   done
+  rm -rf "$dir"
+  log "app images: ${images[*]##*/} (built or found in $((SECONDS - t0))s)"
+  load_images "${images[@]}"
+}
+
+# apps_deploy: the CRD, the operator's RBAC and the apps' manifests applied (a new image tag
+# rolls that Deployment), everything rolled out.
+apps_deploy() {
+  local name t0=$SECONDS
   kubectl_kind apply --server-side --force-conflicts --field-manager=orderflow-dev -f "$REPO_DIR/manifests/crds/" >/dev/null
   kubectl_kind wait --for=condition=Established crd/orderpipelines.orderflow.dev --timeout=60s >/dev/null
   kubectl_kind apply -f "$REPO_DIR/manifests/rbac/operator.yaml" >/dev/null
@@ -76,4 +97,5 @@ apps_up() {
   for name in payment-provider order-api payment-worker; do
     kubectl_kind rollout status -n orderflow "deployment/$name" --timeout=300s >/dev/null || die "$name did not roll out"
   done
+  log "apps applied and rolled out ($((SECONDS - t0))s)"
 }

@@ -8,7 +8,7 @@
 DOCKER_DIR="$KIND_STATE/docker"
 DOCKER_SOCK=/var/run/docker.sock
 CONTAINERD_SOCK="$DOCKER_DIR/containerd.sock"
-DOCKER_PACKAGES=(docker.io containerd runc iptables conntrack ethtool debootstrap jq)
+DOCKER_PACKAGES=(docker.io containerd runc iptables nftables conntrack ethtool debootstrap jq)
 CAP_SYS_RESOURCE_BIT=24
 
 docker_install() {
@@ -33,6 +33,7 @@ _host_lacks_sys_resource() {
 # host_network_snapshot FILE: what docker_stop must find again.
 host_network_snapshot() {
   {
+    echo "## nftables tables"; nft list tables 2>/dev/null | sort || true
     echo "## iptables"; iptables-save 2>/dev/null | grep -vE '^#|^:.*\[[0-9]+:[0-9]+\]$' | sed 's/\[[0-9]*:[0-9]*\]//' || true
     echo "## chain policies"; for t in filter nat mangle raw; do iptables -t "$t" -S 2>/dev/null | grep '^-P' | sed "s/^/$t /"; done
     echo "## ip6tables"; ip6tables-save 2>/dev/null | grep -vE '^#|^:.*\[[0-9]+:[0-9]+\]$' || true
@@ -45,15 +46,18 @@ host_network_snapshot() {
 }
 
 docker_start() {
-  docker_install
+  # An engine the machine already runs (Docker Engine, Docker Desktop) is used as it is.
   if docker_up; then return 0; fi
+  docker_install
   mkdir -p "$DOCKER_DIR"
   # The snapshot is taken once, before our first engine, and kept until a clean docker_stop.
   if [[ ! -s "$DOCKER_DIR/host-network.before" ]]; then
     host_network_snapshot "$DOCKER_DIR/host-network.before"
     iptables-save >"$DOCKER_DIR/iptables.before" 2>/dev/null || :
     ip6tables-save >"$DOCKER_DIR/ip6tables.before" 2>/dev/null || :
+    nft list tables >"$DOCKER_DIR/nft-tables.before" 2>/dev/null || :
     sysctl -n net.ipv4.ip_forward >"$DOCKER_DIR/ip_forward.before"
+    sysctl -n net.ipv6.conf.all.forwarding >"$DOCKER_DIR/ip6_forward.before" 2>/dev/null || :
   fi
   local runtime_args=()
   if _host_lacks_sys_resource; then
@@ -89,7 +93,14 @@ _host_network_restore() {
   done
   [[ -s "$DOCKER_DIR/iptables.before" ]] && iptables-restore <"$DOCKER_DIR/iptables.before"
   [[ -s "$DOCKER_DIR/ip6tables.before" ]] && ip6tables-restore <"$DOCKER_DIR/ip6tables.before"
+  # Tables iptables-nft created for dockerd (empty now) did not exist before: remove them.
+  local table
+  while read -r table; do
+    [[ -n $table ]] && ! grep -qxF "$table" "$DOCKER_DIR/nft-tables.before" && nft delete table ${table#table } 2>/dev/null || true
+  done < <(nft list tables 2>/dev/null)
   sysctl -qw "net.ipv4.ip_forward=$(cat "$DOCKER_DIR/ip_forward.before")"
+  [[ -s "$DOCKER_DIR/ip6_forward.before" ]] && sysctl -qw "net.ipv6.conf.all.forwarding=$(cat "$DOCKER_DIR/ip6_forward.before")"
+  return 0
 }
 
 # docker_stop: stop the engine we started (never one the machine ran before us) and leave the
@@ -104,6 +115,6 @@ docker_stop() {
     cat "$DOCKER_DIR/host-network.diff" >&2
     die "docker: the host's network differs from before the engine started (diff above, $DOCKER_DIR/host-network.diff)"
   fi
-  rm -f "$DOCKER_DIR"/host-network.* "$DOCKER_DIR"/ip*tables.before "$DOCKER_DIR/ip_forward.before"
+  rm -f "$DOCKER_DIR"/host-network.* "$DOCKER_DIR"/*.before
   log "docker: engine stopped; host iptables, links, routes and forwarding as before"
 }

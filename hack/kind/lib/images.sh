@@ -48,8 +48,9 @@ build_image() {
   local args=() a before after t0=$SECONDS
   for a in "$@"; do args+=(--build-arg "$a"); done
   before="$("$DOCKER" image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)"
-  "$DOCKER" build -q -t "$tag" -f "$file" "${args[@]}" "$ctx" >"$KIND_STATE/build.log" 2>&1 \
-    || { tail -40 "$KIND_STATE/build.log" >&2; die "docker build of $tag failed (log above)"; }
+  local logf="${KIND_BUILD_LOG:-$KIND_STATE/build.log}"
+  "$DOCKER" build -q -t "$tag" -f "$file" "${args[@]}" "$ctx" >"$logf" 2>&1 \
+    || { tail -40 "$logf" >&2; die "docker build of $tag failed (log above)"; }
   after="$("$DOCKER" image inspect -f '{{.Id}}' "$tag")"
   [[ $before == "$after" ]] || record_time "image-${tag##*/}" "$((SECONDS - t0))"
 }
@@ -59,6 +60,7 @@ node_base_images() {
   if [[ ${KIND_IMAGES:-local} == official ]]; then
     "$DOCKER" pull -q "$OFFICIAL_NODE_IMAGE" >/dev/null
     BASE_IMAGE_NODE="$OFFICIAL_NODE_IMAGE"; BUILD_IMAGE_NODE="$OFFICIAL_NODE_IMAGE"
+    BASE_IMAGE_DEBIAN="docker.io/library/debian:$DEBIAN_SUITE-slim"
     return 0
   fi
   rootfs_image "$BASE_IMAGE_DEBIAN" debian "ca-certificates,tini"
@@ -67,20 +69,27 @@ node_base_images() {
   build_image "$BASE_IMAGE_NODE" "$KIND_HACK/images/node-runtime/Dockerfile" "$ctx" "DEBIAN_IMAGE=$BASE_IMAGE_DEBIAN"
 }
 
+# The commit of the newest change to an app's build inputs (its workspace, the shared packages,
+# the lockfile), "-dirty" when they differ from it: the image's revision label, which therefore
+# changes only when that app's sources do (a commit elsewhere rebuilds and rolls nothing).
+_app_revision() {
+  local paths=("$1" packages package.json package-lock.json .dockerignore) rev
+  rev="$(git -C "$REPO_DIR" log -1 --format=%H -- "${paths[@]}" 2>/dev/null || true)"
+  [[ -n $rev ]] || { echo unknown; return 0; }
+  git -C "$REPO_DIR" diff --quiet HEAD -- "${paths[@]}" 2>/dev/null || rev+="-dirty"
+  printf '%s' "$rev"
+}
+
 # app_image NAME: builds the app's image and tags it by content (image id), so a changed source
 # gives a new tag and an unchanged one the same; prints the tag.
 app_image() {
-  local name="$1" ws tmp id revision
+  local name="$1" ws tmp id
   ws="$(app_workspace "$name")"
-  revision="$(git -C "$REPO_DIR" rev-parse HEAD 2>/dev/null || echo unknown)"
   tmp="$(app_image_repo "$name"):build"
-  # The revision label changes with every commit; the content tag below still only changes
-  # when the image's files do, because labels are not files... but they are config, so the
-  # revision is only stamped when the tree is clean (a dirty tree is "dirty").
-  git -C "$REPO_DIR" diff --quiet HEAD -- 2>/dev/null || revision="$revision-dirty"
   build_image "$tmp" "$REPO_DIR/$ws/Dockerfile" "$REPO_DIR" \
     "BASE_IMAGE=$BASE_IMAGE_NODE" "BUILD_IMAGE=$BUILD_IMAGE_NODE" \
-    "VERSION=$(jq -r .version "$REPO_DIR/$ws/package.json")" "REVISION=$revision"
+    "VERSION=$(jq -r .version "$REPO_DIR/$ws/package.json")" "REVISION=$(_app_revision "$ws")" \
+    "SOURCE=$(git -C "$REPO_DIR" remote get-url origin 2>/dev/null || echo unknown)"
   id="$("$DOCKER" image inspect -f '{{.Id}}' "$tmp")"; id="${id#sha256:}"
   "$DOCKER" tag "$tmp" "$(app_image_repo "$name"):${id:0:12}"
   printf '%s' "$(app_image_repo "$name"):${id:0:12}"

@@ -58,7 +58,9 @@ NODE_ROOTFS_IMAGE="orderflow.local/kind-node-rootfs:$DEBIAN_SUITE"
 # node_image: prints the node image's name, building it when its inputs changed. The tag is a
 # hash of every input (root filesystem, binaries' versions, tools' versions, node files).
 node_image() {
-  if [[ ${KIND_IMAGES:-local} == official ]]; then printf 'kindest/node:%s' "$K8S_VERSION"; return 0; fi
+  # kind publishes node images for the Kubernetes releases of each kind release: KIND_NODE_IMAGE
+  # picks one when the pinned version has none.
+  if [[ ${KIND_IMAGES:-local} == official ]]; then printf '%s' "${KIND_NODE_IMAGE:-kindest/node:$K8S_VERSION}"; return 0; fi
   local key tag
   key="$(printf '%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$COREDNS_VERSION" "$PAUSE_VERSION" "$CRICTL_VERSION" \
         "$KIND_VERSION" "$NODE_ROOTFS_PACKAGES" "$(content_key "$KIND_HACK/node")" "$(declare -f _component_images _build_component_images)" \
