@@ -63,7 +63,7 @@ node_base_images() {
     BASE_IMAGE_DEBIAN="docker.io/library/debian:$DEBIAN_SUITE-slim"
     return 0
   fi
-  rootfs_image "$BASE_IMAGE_DEBIAN" debian "ca-certificates,tini"
+  rootfs_image "$BASE_IMAGE_DEBIAN" debian "$DEBIAN_BASE_PACKAGES"
   local ctx; ctx="$(_node_base_context)"
   build_image "$BUILD_IMAGE_NODE" "$KIND_HACK/images/node-build/Dockerfile" "$ctx" "DEBIAN_IMAGE=$BASE_IMAGE_DEBIAN"
   build_image "$BASE_IMAGE_NODE" "$KIND_HACK/images/node-runtime/Dockerfile" "$ctx" "DEBIAN_IMAGE=$BASE_IMAGE_DEBIAN"
@@ -110,6 +110,7 @@ infra_image() {
     cp "$KIND_HACK/images/kafka/entrypoint.sh" "$KIND_HACK/images/kafka/Dockerfile" "$ctx/"
   fi
   build_image "$repo:build" "$ctx/Dockerfile" "$ctx" "DEBIAN_IMAGE=$BASE_IMAGE_DEBIAN"
+  [[ $name != kafka ]] || rm -rf "$ctx"
   id="$("$DOCKER" image inspect -f '{{.Id}}' "$repo:build")"; id="${id#sha256:}"
   "$DOCKER" tag "$repo:build" "$repo:${id:0:12}"
   printf '%s' "$repo:${id:0:12}"

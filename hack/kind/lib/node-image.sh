@@ -69,7 +69,7 @@ node_image() {
   if "$DOCKER" image inspect "$tag" >/dev/null 2>&1; then printf '%s' "$tag"; return 0; fi
   local t0=$SECONDS
   node_binaries
-  rootfs_image "$BASE_IMAGE_DEBIAN" debian "ca-certificates,tini"
+  rootfs_image "$BASE_IMAGE_DEBIAN" debian "$DEBIAN_BASE_PACKAGES"
   rootfs_image "$NODE_ROOTFS_IMAGE" node "$NODE_ROOTFS_PACKAGES"
   local ctx="$KIND_STATE/node-context"
   rm -rf "$ctx"; mkdir -p "$ctx/bin"

@@ -1,6 +1,9 @@
 # Debian root filesystems from debootstrap, imported as Docker images (no registry needed).
 # Sourced by hack/kind/kind after lib/common.sh and lib/docker.sh.
 
+# The base of the Node and infrastructure images: minbase plus these.
+DEBIAN_BASE_PACKAGES=ca-certificates,tini
+
 # Packages of the kind node: systemd as PID 1, the container runtime and the networking tools
 # kubelet, kube-proxy and CNI use (the list of kind's own base image, from Debian).
 NODE_ROOTFS_PACKAGES=systemd,systemd-sysv,dbus,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,ca-certificates,curl,jq,procps,containerd,runc,containernetworking-plugins,socat,libcap2-bin
@@ -19,9 +22,13 @@ rootfs_tarball() {
   local name="$1" include="$2" key tar dir
   key="$(printf '%s %s %s' "$DEBIAN_SUITE" "$include" "$(declare -f _rootfs_slim)" | sha256sum | cut -c1-12)"
   tar="$KIND_CACHE/rootfs/$name-$DEBIAN_SUITE-$key.tar"
+  mkdir -p "$KIND_CACHE/rootfs"
+  # One debootstrap per tarball: a second caller (rootfs_prefetch running ahead) waits for it.
+  local lock
+  exec {lock}>"$tar.lock"
+  flock "$lock"
   if [[ ! -s $tar ]]; then
     require_cmd debootstrap "apt-get install debootstrap"
-    mkdir -p "$KIND_CACHE/rootfs"
     dir="$(mktemp -d "$KIND_CACHE/rootfs/.$name.XXXXXX")"
     log "debootstrap $name ($DEBIAN_SUITE${include:+ + $include})"
     local t0=$SECONDS
@@ -32,7 +39,15 @@ rootfs_tarball() {
     rm -rf "$dir" "$dir.log"
     record_time "debootstrap-$name" "$((SECONDS - t0))"
   fi
+  exec {lock}>&-
   printf '%s' "$tar"
+}
+
+# rootfs_prefetch: both root filesystems, meant to run in the background on a cold cache, so the
+# debootstraps (network and disk) overlap the Go builds (CPU) instead of following them.
+rootfs_prefetch() {
+  rootfs_tarball node "$NODE_ROOTFS_PACKAGES" >/dev/null
+  rootfs_tarball debian "$DEBIAN_BASE_PACKAGES" >/dev/null
 }
 
 # rootfs_image IMAGE NAME INCLUDE: the tarball imported as IMAGE, unless IMAGE already holds it.
