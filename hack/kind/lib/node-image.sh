@@ -92,8 +92,6 @@ _preload_images() {
   local c=orderflow-node-build  # fixed: a run that died leaves it for the next to remove
   "$DOCKER" rm -f "$c" >/dev/null 2>&1 || true
   "$DOCKER" run -d --name "$c" --privileged --security-opt seccomp=unconfined --entrypoint sleep "$stage" infinity >/dev/null
-  # shellcheck disable=SC2064
-  trap "'$DOCKER' rm -f '$c' >/dev/null 2>&1 || true" RETURN
   # One shell runs containerd, imports, then stops it and waits: nothing is left unreaped
   # (the container's PID 1 is sleep, which reaps no one).
   "$DOCKER" save "$@" | "$DOCKER" exec -i "$c" bash -c 'set -e
@@ -104,4 +102,5 @@ _preload_images() {
     || die "importing the component images into the node failed"
   "$DOCKER" commit --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' --change 'CMD []' \
     "$c" "$tag" >/dev/null
+  "$DOCKER" rm -f "$c" >/dev/null
 }
