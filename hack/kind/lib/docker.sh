@@ -95,8 +95,11 @@ _host_network_restore() {
   [[ -s "$DOCKER_DIR/ip6tables.before" ]] && ip6tables-restore <"$DOCKER_DIR/ip6tables.before"
   # Tables iptables-nft created for dockerd (empty now) did not exist before: remove them.
   local table
-  while read -r table; do
-    [[ -n $table ]] && ! grep -qxF "$table" "$DOCKER_DIR/nft-tables.before" && nft delete table ${table#table } 2>/dev/null || true
+  local family name
+  while read -r _ family name; do
+    if [[ -n $name ]] && ! grep -qxF "table $family $name" "$DOCKER_DIR/nft-tables.before"; then
+      nft delete table "$family" "$name" 2>/dev/null || true
+    fi
   done < <(nft list tables 2>/dev/null)
   sysctl -qw "net.ipv4.ip_forward=$(cat "$DOCKER_DIR/ip_forward.before")"
   [[ -s "$DOCKER_DIR/ip6_forward.before" ]] && sysctl -qw "net.ipv6.conf.all.forwarding=$(cat "$DOCKER_DIR/ip6_forward.before")"
