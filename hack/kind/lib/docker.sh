@@ -94,7 +94,6 @@ _host_network_restore() {
   [[ -s "$DOCKER_DIR/iptables.before" ]] && iptables-restore <"$DOCKER_DIR/iptables.before"
   [[ -s "$DOCKER_DIR/ip6tables.before" ]] && ip6tables-restore <"$DOCKER_DIR/ip6tables.before"
   # Tables iptables-nft created for dockerd (empty now) did not exist before: remove them.
-  local table
   local family name
   while read -r _ family name; do
     if [[ -n $name ]] && ! grep -qxF "table $family $name" "$DOCKER_DIR/nft-tables.before"; then
