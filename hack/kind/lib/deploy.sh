@@ -81,6 +81,13 @@ app_images() {
     images+=("${!var}")
   done
   rm -rf "$dir"
+  # Earlier content tags of each app (one per reload) would pile up in Docker.
+  local img old
+  for img in "${images[@]}"; do
+    for old in $("$DOCKER" image ls --format '{{.Repository}}:{{.Tag}}' "${img%:*}"); do
+      [[ $old == "$img" || $old == "${img%:*}:build" ]] || "$DOCKER" image rm "$old" >/dev/null 2>&1 || true
+    done
+  done
   log "app images: ${images[*]##*/} (built or found in $((SECONDS - t0))s)"
   load_images "${images[@]}"
 }
