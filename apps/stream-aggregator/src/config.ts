@@ -9,7 +9,7 @@ import { KafkaConfigSchema, TOPICS } from '@orderflow/kafka';
  * connection from @orderflow/kafka, and its own settings.
  */
 export const ConfigSchema = Type.Object({
-  ...kafkaConsumerSettings({ port: 8083, topic: TOPICS.orderEvents, group: 'stream-aggregator' }),
+  ...kafkaConsumerSettings({ port: 8085, topic: TOPICS.orderEvents, group: 'stream-aggregator' }),
   HOST: env.string({ default: '0.0.0.0' }),
   LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, 'info'),
   ...KafkaConfigSchema,
