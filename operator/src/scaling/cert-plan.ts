@@ -124,7 +124,8 @@ export async function renew(material: CertMaterial | undefined, decision: CertDe
   let ca: KeyPairPem;
   let caBundle: string[];
   if (decision.action === 'new-ca' || material === undefined) {
-    ca = await createCa({ commonName: `${policy.dnsNames[0]}-ca`, notBefore, notAfter: new Date(now.getTime() + policy.caValidityMs) });
+    // A name of its own for each CA, so that a client holding two in the bundle never confuses them.
+    ca = await createCa({ commonName: `${policy.dnsNames[0]}-ca-${Math.floor(now.getTime() / 1000)}`, notBefore, notAfter: new Date(now.getTime() + policy.caValidityMs) });
     caBundle = [ca.cert, ...stillValid];
   } else {
     ca = { cert: material.caBundle[0]!, key: material.caKey };

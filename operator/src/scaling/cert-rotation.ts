@@ -26,8 +26,8 @@ export function certPolicy(config: OperatorConfig): CertPolicy {
 
 /**
  * The rotator main.ts starts when EXTERNAL_METRICS_CERT_ROTATION is on. `server` is read on
- * every change, so the rotator can run (and fetch the first certificate) before the server
- * that serves it exists.
+ * every later change, so the rotator can fetch the first certificate before the server that
+ * serves it exists.
  */
 export function createCertRotator(
   config: OperatorConfig,

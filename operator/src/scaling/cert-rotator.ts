@@ -42,7 +42,7 @@ export interface CertRotatorDeps {
   log: Logger;
   metrics: Pick<OperatorMetrics, 'certExpiry' | 'certRotations'>;
   events: EventRecorder | undefined;
-  /** Called with the material to serve whenever the serving certificate changes. */
+  /** Called with the material to serve whenever the serving certificate changes after start(). */
   onChange: (material: CertMaterial) => void;
 }
 
@@ -111,7 +111,8 @@ export class CertRotator {
       this.#deps.metrics.certExpiry.set({ certificate: 'serving' }, expiresAt(material.cert).getTime() / 1000);
       this.#deps.metrics.certExpiry.set({ certificate: 'ca' }, expiresAt(material.caBundle[0]!).getTime() / 1000);
       this.#deps.log.info({ secret: this.#options.secretName, expires: expiresAt(material.cert).toISOString() }, first ? 'external metrics certificate loaded' : 'external metrics certificate changed; reloading');
-      this.#deps.onChange(material);
+      // The first certificate is start()'s result, served from the beginning.
+      if (!first) this.#deps.onChange(material);
     }
     return material;
   }
