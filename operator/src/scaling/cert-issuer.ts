@@ -10,8 +10,8 @@ export interface KeyPairPem {
 // ECDSA P-256: small keys and fast signatures, accepted by every Kubernetes TLS stack.
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
-// Loaded on first use: only the replica that writes a certificate needs an X.509 encoder,
-// so the others never pay its memory (about 20 MB resident, see docs/operator.md).
+// Loaded on first use, so that importing cert-plan.ts (whose checks need only node:crypto)
+// does not load the encoder: the operator renews in a child process (renew-in-child.ts).
 type X509 = typeof X509Module;
 let x509Module: Promise<X509> | undefined;
 function x509(): Promise<X509> {

@@ -4,7 +4,8 @@ import { ApiServiceMissing, CertPolicyInvalid, CertSecretForeign, KubeConflict }
 import type { KubeClient } from '../kube/kube-client.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { EVENT } from '../names.ts';
-import { caBundlePem, decide, decodeMaterial, encodeMaterial, expiresAt, policyProblem, renew, type CertMaterial, type CertPolicy } from './cert-plan.ts';
+import { caBundlePem, decide, decodeMaterial, encodeMaterial, expiresAt, policyProblem, type CertMaterial, type CertPolicy } from './cert-plan.ts';
+import { renewInChildProcess } from './renew-in-child.ts';
 
 /** The label that marks a Secret as the operator's to write; any other Secret of that name is refused. */
 export const CERT_SECRET_LABEL = { key: 'orderflow.dev/managed-certificate', value: 'external-metrics' } as const;
@@ -142,7 +143,7 @@ export class CertRotator {
     if (decision.action === 'keep') return material!;
     // A standby serves what is there; the leader renews it (a Secret nobody filled yet is the exception).
     if (material !== undefined && !this.#options.canWrite()) return material;
-    const next = await renew(material, decision, policy, now);
+    const next = await renewInChildProcess(material, decision, policy, now);
     const what = decision.action === 'new-ca' ? 'ca' : 'serving';
     // The APIService learns a new CA before any replica serves a certificate from it.
     if (caBundlePem(next) !== (material === undefined ? undefined : caBundlePem(material))) await this.#alignApiService(next, { creating: material === undefined });
