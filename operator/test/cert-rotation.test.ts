@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName, waitFor } from '@orderflow/testkit';
@@ -191,4 +192,41 @@ describe('the operator generates and rotates its external metrics certificate', 
     expect(standby.child.exitCode).toBeNull();
     expect(await operatorMetrics(standby)).not.toMatch(/orderflow_operator_external_metrics_cert_rotations_total\{[^}]*\} [1-9]/);
   }, 120_000);
+
+  it('fills a Secret made empty in advance (the chart\'s operator mode) and needs no APIService', async () => {
+    const name = 'chart-made-cert';
+    await kube.request('POST', `/api/v1/namespaces/${ns}/secrets`, {
+      body: { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace: ns, labels: { [CERT_SECRET_LABEL.key]: CERT_SECRET_LABEL.value } } },
+    });
+    const port = await freePort();
+    const op = await startOperator(ns, { ...rotatingEnv(port), EXTERNAL_METRICS_CERT_SECRET: name, EXTERNAL_METRICS_APISERVICE: '', LEASE_NAME: 'chart-made' });
+    try {
+      const filled = await kube.get<Secret>(`/api/v1/namespaces/${ns}/secrets/${name}`);
+      const cert = new X509Certificate(decoded(filled?.data ?? {}, 'tls.crt'));
+      expect((await served(port)).fingerprint256).toBe(cert.fingerprint256);
+      expect(trustedBy(cert, decoded(filled?.data ?? {}, 'ca.crt'))).toBe(true);
+    } finally {
+      await op.stop();
+    }
+  }, 90_000);
+
+  it('refuses to overwrite a Secret it does not manage, with a coded error, and leaves it as it was', async () => {
+    const name = 'someone-elses';
+    await kube.request('POST', `/api/v1/namespaces/${ns}/secrets`, {
+      body: { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace: ns }, data: { 'tls.crt': Buffer.from('theirs').toString('base64') } },
+    });
+    const started = startOperator(ns, { ...rotatingEnv(await freePort()), EXTERNAL_METRICS_CERT_SECRET: name, LEASE_NAME: 'foreign' });
+    const err = await started.then(
+      async (op) => {
+        await op.stop();
+        return undefined;
+      },
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toMatch(/to be ready \(log: (.+)\)/);
+    const logFile = /\(log: (.+)\)/.exec(err!.message)![1]!;
+    expect(readFileSync(logFile, 'utf8')).toContain('OPERATOR_ERR_CERT_SECRET_FOREIGN');
+    const after = await kube.get<Secret>(`/api/v1/namespaces/${ns}/secrets/${name}`);
+    expect(after?.data).toEqual({ 'tls.crt': Buffer.from('theirs').toString('base64') });
+  }, 90_000);
 });

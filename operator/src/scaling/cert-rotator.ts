@@ -145,8 +145,10 @@ export class CertRotator {
     if (material !== undefined && !this.#options.canWrite()) return material;
     const next = await renewInChildProcess(material, decision, policy, now);
     const what = decision.action === 'new-ca' ? 'ca' : 'serving';
-    // The APIService learns a new CA before any replica serves a certificate from it.
-    if (caBundlePem(next) !== (material === undefined ? undefined : caBundlePem(material))) await this.#alignApiService(next, { creating: material === undefined });
+    // The APIService learns a new CA before any replica serves a certificate from it. A first
+    // certificate is patched in after the write instead: nothing is served before it, and a
+    // replica that loses the create race must not leave its own CA in the caBundle.
+    if (material !== undefined && caBundlePem(next) !== caBundlePem(material)) await this.#alignApiService(next);
     const body: Secret = {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -164,6 +166,7 @@ export class CertRotator {
         ? await kube.request<Secret>('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, { body })
         : await kube.request<Secret>('PUT', this.#secretPath, { body });
     this.#deps.metrics.certRotations.inc({ certificate: what });
+    if (material === undefined) await this.#alignApiService(next, { creating: true }).catch((err: unknown) => this.#deps.log.warn({ err }, 'could not set the APIService caBundle'));
     const message = `${what === 'ca' ? 'new CA and serving certificate' : 'new serving certificate'} in Secret ${secretName}, valid until ${expiresAt(next.cert).toISOString()}: ${decision.why}`;
     this.#deps.log.info({ secret: secretName, why: decision.why }, message);
     if (written?.metadata.uid !== undefined) {
@@ -183,7 +186,7 @@ export class CertRotator {
     const caBundle = Buffer.from(caBundlePem(material), 'utf8').toString('base64');
     const current = await this.#deps.kube.get<ApiService>(path);
     if (current === undefined) {
-      // Before the first certificate exists the APIService may not be installed yet either.
+      // At the first certificate the APIService may not be installed yet either.
       if (options.creating === true) return;
       throw new ApiServiceMissing([name]);
     }
