@@ -93,7 +93,7 @@ const certRotator =
     ? createCertRotator(config, { kube, log, metrics, identity, canWrite: () => elector?.isLeader ?? true, server: (): HttpsServer | undefined => externalMetrics?.server })
     : undefined;
 const serving = await certRotator?.start().catch((err: unknown) => {
-  log.fatal({ err }, 'no external metrics certificate: the Secret could not be read or written');
+  log.fatal({ err }, 'external metrics certificate rotation could not start');
   process.exit(1);
 });
 const externalMetrics =

@@ -64,8 +64,6 @@ export class CertRotator {
   #running: Promise<void> | undefined;
 
   constructor(options: CertRotatorOptions, deps: CertRotatorDeps) {
-    const problem = policyProblem(options.policy);
-    if (problem !== undefined) throw new CertPolicyInvalid([problem]);
     this.#options = options;
     this.#deps = deps;
   }
@@ -81,6 +79,8 @@ export class CertRotator {
 
   /** First check (which must succeed: without a certificate nothing can be served), then one every interval. */
   async start(): Promise<CertMaterial> {
+    const problem = policyProblem(this.#options.policy);
+    if (problem !== undefined) throw new CertPolicyInvalid([problem]);
     const material = await this.check();
     this.#timer = setInterval(() => {
       // Checks never overlap: a slow API server delays the next one rather than racing it.
