@@ -15,7 +15,7 @@ const { prefix, names } = testIndexPrefix();
 const topics = { events: uniqueName('order-events'), alerts: uniqueName('order-alerts'), dlt: uniqueName('order-indexer-dlt') };
 const children: ChildIndexer[] = [];
 
-async function start(port: number): Promise<ChildIndexer> {
+function start(port: number): ChildIndexer {
   const child = spawnIndexer({
     KAFKA_BROKERS: stackSetting('KAFKA_BROKERS'),
     OPENSEARCH_URL: url,
@@ -65,7 +65,7 @@ describe('order indexer (real Kafka and OpenSearch)', () => {
     await produceEvents(settings, topics.events, [...events, ...republished]);
 
     const port = await freePort();
-    const first = await start(port);
+    const first = start(port);
     // Some, not all, indexed: the kill interrupts the run mid-topic.
     await waitFor(async () => (await metric(port, /^indexer_records_total\{.*outcome="indexed"/)) >= 500, { timeoutMs: 120_000, what: 'first indexed batches' });
     await first.kill();
@@ -73,7 +73,7 @@ describe('order indexer (real Kafka and OpenSearch)', () => {
     expect(afterKill).toBeLessThan(events.length);
 
     const port2 = await freePort();
-    const second = await start(port2);
+    const second = start(port2);
     await waitFor(async () => (await countDocs(client, names.eventsAlias)) === events.length && (await metric(port2, /^kafka_consumer_lag_records\{/)) === 0 && (await metric(port2, /^indexer_records_total\{/)) > 0, {
       timeoutMs: 180_000,
       intervalMs: 500,
@@ -106,7 +106,7 @@ describe('order indexer (real Kafka and OpenSearch)', () => {
     const notJson = { raw: '{"eventId": broken', key: 'k' };
     await produceEvents(settings, topics.events, [violating, notJson, ...good!.events]);
     const port = await freePort();
-    await start(port);
+    start(port);
 
     const dead = await readTopic(settings, topics.dlt, (r) => r.length >= 2, { timeoutMs: 120_000, what: 'two dead letters' });
     const rejected = dead.find((r) => r.headers[DEAD_LETTER_HEADERS.code] === 'INDEXER_ERR_DOCUMENT_REJECTED');
