@@ -1,5 +1,6 @@
 import { Admin, Consumer, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka';
-import { createIdempotentProducer, kafkaClientOptions, type KafkaClientSettings } from '@orderflow/kafka';
+import { ProducerFenced, createIdempotentProducer, createTransactionalProducer, inTransaction, initTransactions, kafkaClientOptions, type KafkaClientSettings } from '@orderflow/kafka';
+import { readTopic } from '@orderflow/testkit';
 import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -42,6 +43,25 @@ describe('Kafka (real KRaft broker)', () => {
       const list = received.get(key) ?? [];
       expect(list.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i));
       expect(new Set(list.map((m) => m.partition)).size).toBe(1);
+    }
+  });
+
+  it('a restarted transactional producer (same id) fences its predecessor and commits; the old one cannot', async () => {
+    const id = uniqueName('restart-txn');
+    const first = createTransactionalProducer(settings, id);
+    await inTransaction(first, (tx) => tx.send({ messages: [{ topic, key: 'k', value: 'first' }] }));
+    // The same instance restarted: a new producer, same transactional id.
+    const second = createTransactionalProducer(settings, id);
+    try {
+      await initTransactions(second);
+      await inTransaction(second, (tx) => tx.send({ messages: [{ topic, key: 'k', value: 'second' }] }));
+      const zombie = await inTransaction(first, (tx) => tx.send({ messages: [{ topic, key: 'k', value: 'zombie' }] }), { timeoutMs: 20_000 }).catch((e: unknown) => e);
+      expect(ProducerFenced.is(zombie)).toBe(true);
+      const seen = await readTopic(settings, topic, (got) => got.some((r) => r.value === 'second'), { what: 'the restarted producer\'s record' });
+      expect(seen.filter((r) => r.key === 'k').map((r) => r.value)).toEqual(['first', 'second']);
+    } finally {
+      await first.close(true).catch(() => undefined);
+      await second.close();
     }
   });
 });

@@ -41,6 +41,8 @@ export const ConfigSchema = Type.Object({
   KAFKA_PUBLISH_ENABLED: env.bool(false),
   ...KafkaConfigSchema,
   KAFKA_BROKERS: env.optional(KafkaConfigSchema.KAFKA_BROKERS),
+  /** The topic order events go to (the OrderPipeline's; benchmarks use their own). */
+  KAFKA_ORDER_EVENTS_TOPIC: env.string({ default: 'order-events', minLength: 1 }),
   /** Outbox rows per Kafka transaction at most. */
   KAFKA_RELAY_BATCH_SIZE: env.int({ default: 1_000, minimum: 1, maximum: 10_000 }),
   /**

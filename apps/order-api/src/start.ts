@@ -80,7 +80,7 @@ export async function startOrderApi(config: OrderApiConfig, options: { logger: L
     },
     onCommitted: wakeRelays,
   });
-  const pruner = relay === undefined ? undefined : new OutboxPruner({ pool, logger, retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000 });
+  const pruner = relay === undefined ? undefined : new OutboxPruner({ pool, logger, retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000, requireKafka: config.KAFKA_PUBLISH_ENABLED });
   const listener = relay === undefined ? undefined : new OutboxListener(config.DATABASE_URL, logger, wakeRelays);
   await listener?.start();
 
@@ -124,5 +124,6 @@ function startKafkaRelay(config: OrderApiConfig, pool: ReturnType<typeof createP
     pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
     maxBackoffMs: config.RELAY_MAX_BACKOFF_MS,
     transactionTimeoutMs: config.KAFKA_TRANSACTION_TIMEOUT_MS,
+    topic: config.KAFKA_ORDER_EVENTS_TOPIC,
   });
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MessagesStreamFallbackModes, MessagesStreamModes, type Message } from '@platformatic/kafka';
 import type { Logger } from 'pino';
@@ -122,7 +123,9 @@ export class Processor {
       // changelog's end (last stable offset) is final before it is read.
       await initTransactions(producer);
       const store = new WindowStore({ allowedLatenessMs: o.allowedLatenessMs, historySize: o.historyWindows, idlePartitionMs: o.idlePartitionMs });
-      const restored = await restoreWindows(o.settings, o.topics.changelog, store, `${o.groupId}.restore`);
+      // A group of its own per restore: never a rebalance waiting on the restore reader of a killed
+      // predecessor; it commits nothing, so the empty group is dropped by the broker.
+      const restored = await restoreWindows(o.settings, o.topics.changelog, store, `${o.groupId}.restore-${randomUUID()}`);
       o.logger.info({ records: restored.records }, 'windows restored from the changelog');
 
       consumer = createReadCommittedConsumer(o.settings, { groupId: o.groupId, groupInstanceId: o.instanceId, sessionTimeoutMs: o.sessionTimeoutMs });

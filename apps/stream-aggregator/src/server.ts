@@ -37,6 +37,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get('/alerts', { schema: { querystring: Limit, response: { 200: Type.Array(OrderAlertRecord) } } }, (request) => deps.view.alerts(request.query.limit));
 
+  // Open event streams, ended when the server closes (a graceful shutdown must not wait on them).
+  const streams = new Set<() => void>();
+  app.addHook('onClose', (_instance, done) => {
+    for (const end of streams) end();
+    done();
+  });
+
   app.get('/stream', (request, reply) => {
     reply.hijack();
     const res = reply.raw;
@@ -48,13 +55,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const end = (): void => {
       clearInterval(keepAlive);
       unsubscribe();
-    };
-    request.raw.on('close', end);
-    app.addHook('onClose', (_instance, done) => {
-      end();
+      streams.delete(end);
       res.end();
-      done();
-    });
+    };
+    streams.add(end);
+    request.raw.on('close', end);
   });
 
   return app;

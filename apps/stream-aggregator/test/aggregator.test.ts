@@ -89,6 +89,30 @@ describe('stream aggregator: figures of a synthetic stream', () => {
     expect(metrics.body).toMatch(/aggregator_events_total\{outcome="dead_lettered"\} 2/);
     await waitFor(async () => /kafka_consumer_lag_records\{topic="[^"]+",partition="0"/.test((await agg.app.inject({ method: 'GET', url: '/metrics' })).body), { what: 'per-partition lag series' });
   });
+  it('streams committed window updates as server-sent events', async () => {
+    const res = await fetch(`${agg.url}/stream`);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const body = res.body;
+    if (body === null) throw new Error('no body');
+    const reader = body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+    let text = '';
+    const ac = new AbortController();
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        text += new TextDecoder().decode(value);
+        if (ac.signal.aborted) return;
+      }
+    })();
+    // The current picture first (the windows so far), then live updates.
+    await waitFor(() => text.includes(`"windowStart":"${iso(0)}"`), { what: 'the current windows on connect' });
+    await produce(settings, topics.source, [orderCreated(at(5, 5), { totalMinor: 3 })]);
+    await waitFor(() => text.includes(`event: stats\ndata: {"windowStart":"${iso(5)}"`), { what: 'a live update for minute 5' });
+    ac.abort();
+    await reader.cancel();
+    await reading.catch(() => undefined);
+  });
 });
 
 describe('stream aggregator: anomalies', () => {
