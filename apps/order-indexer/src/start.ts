@@ -12,6 +12,7 @@ import { createOpenSearchClient } from './opensearch-client.ts';
 import { sweepExpiredIndices } from './retention.ts';
 import { buildServer } from './server.ts';
 import { ensureIndexLayout } from './setup.ts';
+import { requireTopics } from './topology-check.ts';
 
 /** A started indexer: what shutdown needs, and where it listens. */
 export interface StartedIndexer {
@@ -57,8 +58,10 @@ export async function startIndexer(config: IndexerConfig, options: { logger: Log
     sweeper.unref();
   }
 
+  const settings = kafkaSettingsFromConfig(config, 'order-indexer');
+  await requireTopics(settings, [config.EVENTS_TOPIC, config.ALERTS_TOPIC, config.DEAD_LETTER_TOPIC]);
   const indexer = new Indexer({
-    settings: kafkaSettingsFromConfig(config, 'order-indexer'),
+    settings,
     client,
     names,
     eventsTopic: config.EVENTS_TOPIC,
