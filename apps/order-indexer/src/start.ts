@@ -31,6 +31,9 @@ export async function startIndexer(config: IndexerConfig, options: { logger: Log
   const { logger, registry } = options;
   const metrics = createIndexerMetrics(registry);
   const names = indexNames(config.INDEX_PREFIX);
+  // Before anything is opened: a missing topic is a start-up failure with nothing to clean up.
+  const settings = kafkaSettingsFromConfig(config, 'order-indexer');
+  await requireTopics(settings, [config.EVENTS_TOPIC, config.ALERTS_TOPIC, config.DEAD_LETTER_TOPIC]);
   const client = createOpenSearchClient({
     url: config.OPENSEARCH_URL,
     requestTimeoutMs: config.OPENSEARCH_REQUEST_TIMEOUT_MS,
@@ -58,8 +61,6 @@ export async function startIndexer(config: IndexerConfig, options: { logger: Log
     sweeper.unref();
   }
 
-  const settings = kafkaSettingsFromConfig(config, 'order-indexer');
-  await requireTopics(settings, [config.EVENTS_TOPIC, config.ALERTS_TOPIC, config.DEAD_LETTER_TOPIC]);
   const indexer = new Indexer({
     settings,
     client,
