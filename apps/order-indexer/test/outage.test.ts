@@ -97,5 +97,6 @@ describe('OpenSearch down for 30 s', () => {
     });
     expect(await metric(/^indexer_records_total\{.*outcome="dead_lettered"/)).toBe(0);
     expect(await countDocs(client, names.orders)).toBe(800);
-  });
+    // Room for every wait above (a node restart alone took over a minute at load 50).
+  }, 720_000);
 });
