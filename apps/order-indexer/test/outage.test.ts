@@ -36,7 +36,7 @@ beforeAll(async () => {
   // A node of this test's own: stopping it disturbs nobody.
   node = await OpenSearchNode.start();
   client = new Client({ node: node.url });
-});
+}, 300_000);
 
 afterAll(async () => {
   if (started !== undefined) await stopIndexer(started, logger);
