@@ -1,3 +1,5 @@
+// First: tracing must patch node:http before anything loads it.
+import './instrument.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '@orderflow/logging';
