@@ -1,4 +1,5 @@
-# Prometheus from Debian. Scrapes itself, RabbitMQ's prometheus plugin, and whatever the
+# Prometheus from Debian (promtool comes with it). Evaluates orderflow's alert rules
+# (monitoring/alerts/*.rules.yml). Scrapes itself, RabbitMQ's prometheus plugin, and whatever the
 # platform registers as file_sd targets in $ORDERFLOW_STATE/prometheus/targets/*.json.
 # Each target file names its owner (`<job>-<address>-pid<N>.json`, packages/http
 # prometheus-target.ts), whose watcher deletes it when the process ends; start-up also sweeps
@@ -30,6 +31,8 @@ prometheus_start() {
 global:
   scrape_interval: 5s
   evaluation_interval: 5s
+# orderflow's alert rules, the same the chart's PrometheusRule carries (docs/runbooks.md).
+rule_files: ["$REPO_DIR/monitoring/alerts/*.rules.yml"]
 scrape_configs:
   - job_name: prometheus
     static_configs: [ { targets: ["127.0.0.1:$PROMETHEUS_PORT"] } ]
