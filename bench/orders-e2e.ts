@@ -64,7 +64,7 @@ if (sections.includes('tracing')) {
   for (const ratio of ['0', '0.1', '1']) {
     log(`tracing: sample ratio ${ratio}`);
     const before = load();
-    const appEnv = ratio === '0' ? {} : { TRACING_SAMPLE_RATIO: ratio, OTEL_EXPORTER_OTLP_ENDPOINT: stackSetting('OTEL_EXPORTER_OTLP_ENDPOINT') };
+    const appEnv: Record<string, string> = ratio === '0' ? {} : { TRACING_SAMPLE_RATIO: ratio, OTEL_EXPORTER_OTLP_ENDPOINT: stackSetting('OTEL_EXPORTER_OTLP_ENDPOINT') };
     const r = await runE2e({ orders, httpConcurrency, log, appEnv });
     if (r.charges !== orders) throw new Error(`provider charged ${r.charges} orders, expected ${orders}`);
     rows.push(row(ratio === '0' ? 'tracing off' : `tracing ${Number(ratio) * 100} %`, r, before));
