@@ -1,12 +1,14 @@
 // End-to-end benchmark: HTTP accepted → paid, on the local stack with durability on.
 //   node bench/orders-e2e.ts [--orders 10000] [--http-concurrency 128] [--runs 1]
 //                            [--sweep 1,10,50,200] [--celery] [--only main|sweep|celery|tracing]
+//                            [--kafka]  (main runs twice each: Kafka publishing off, then on)
 // Prints the figures; nothing here asserts a time.
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runCeleryComparison } from './lib/celery-baseline.ts';
 import { stackSetting } from '@orderflow/testkit';
 import { runE2e, type E2eResult } from './lib/e2e-run.ts';
+import { kafkaPublishingEnv } from './lib/kafka-topics.ts';
 import { mib, ms, table } from './lib/stats.ts';
 
 const { values } = parseArgs({
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     sweep: { type: 'string', default: '1,10,50,200' },
     only: { type: 'string' },
+    kafka: { type: 'boolean', default: false },
   },
 });
 const orders = Number(values.orders);
@@ -53,6 +56,19 @@ if (sections.includes('main')) {
     const r = await runE2e({ orders, httpConcurrency, log });
     if (r.charges !== orders) throw new Error(`provider charged ${r.charges} orders, expected ${orders}`);
     rows.push(row(`default settings #${i}`, r, before));
+    if (values.kafka) {
+      // Same run with order-api also relaying its outbox to Kafka (a fresh topic per run).
+      log(`main run ${i}/${runs}, Kafka publishing on`);
+      const kafka = await kafkaPublishingEnv();
+      try {
+        const beforeKafka = load();
+        const rk = await runE2e({ orders, httpConcurrency, log, orderApiEnv: kafka.env });
+        if (rk.charges !== orders) throw new Error(`provider charged ${rk.charges} orders, expected ${orders}`);
+        rows.push(row(`Kafka publishing on #${i}`, rk, beforeKafka));
+      } finally {
+        await kafka.drop();
+      }
+    }
   }
   console.log(`## ${orders} orders end to end (worker defaults: PREFETCH 200, CONCURRENCY 64, BATCH_SIZE 200)\n`);
   console.log(`${table(headers, rows)}\n`);

@@ -4,14 +4,20 @@
 #                and go.etcd.io/etcd/server/v3 (etcd, the version that release uses)
 #   helm/go.mod  helm.sh/helm (its own module: it pins a different client-go)
 #
-#   hack/controlplane/build.sh OUT_DIR
+#   hack/controlplane/build.sh OUT_DIR [BINARY...]
+#
+# Without BINARY: the control plane (kube-apiserver, kube-controller-manager, kubectl, etcd,
+# helm). With BINARY names: just those, which may also be the node's kubelet, kubeadm,
+# kube-proxy and kube-scheduler (hack/kind builds its node image from them). One go.mod for
+# all, so the node shares the control plane's module download and Go build cache.
 #
 # Each binary is built only when OUT_DIR lacks it or its version stamp differs, so an up-to-date
 # OUT_DIR costs nothing. Per-binary build times go to OUT_DIR/build-times.txt.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-out="${1:?usage: build.sh OUT_DIR}"
+out="${1:?usage: build.sh OUT_DIR [BINARY...]}"
+shift
 mkdir -p "$out"
 
 command -v go >/dev/null || { echo "build.sh: Go is required (go.mod says $(sed -n 's/^go //p' "$HERE/go.mod"))" >&2; exit 1; }
@@ -66,8 +72,19 @@ build() {
   printf '%s %s %ss\n' "$name" "$version" "$((SECONDS - t0))" | tee -a "$out/build-times.txt" >&2
 }
 
-build kube-apiserver          "$k8s_version"  "$HERE"      k8s.io/kubernetes/cmd/kube-apiserver          "$(k8s_ldflags)"
-build kube-controller-manager "$k8s_version"  "$HERE"      k8s.io/kubernetes/cmd/kube-controller-manager "$(k8s_ldflags)"
-build kubectl                 "$k8s_version"  "$HERE"      k8s.io/kubernetes/cmd/kubectl                 "$(k8s_ldflags)"
-build etcd                    "$etcd_version" "$HERE"      go.etcd.io/etcd/server/v3                     "-s -w"
-build helm                    "$helm_version" "$HERE/helm" helm.sh/helm/v3/cmd/helm                      "$(helm_ldflags)"
+# build_named NAME: one binary by name, from the module that pins it.
+build_named() {
+  case "$1" in
+    kube-apiserver|kube-controller-manager|kubectl|kubelet|kubeadm|kube-proxy|kube-scheduler)
+      build "$1" "$k8s_version" "$HERE" "k8s.io/kubernetes/cmd/$1" "$(k8s_ldflags)" ;;
+    etcd) build etcd "$etcd_version" "$HERE" go.etcd.io/etcd/server/v3 "-s -w" ;;
+    helm) build helm "$helm_version" "$HERE/helm" helm.sh/helm/v3/cmd/helm "$(helm_ldflags)" ;;
+    *) echo "build.sh: unknown binary '$1'" >&2; return 1 ;;
+  esac
+}
+
+if (($#)); then
+  for name in "$@"; do build_named "$name"; done
+else
+  for name in kube-apiserver kube-controller-manager kubectl etcd helm; do build_named "$name"; done
+fi

@@ -120,9 +120,9 @@ await operator.stop();
 await deleteNamespace(kube, ns);
 await deleteVhost(vhost);
 if (values.kafka) {
-  const admin = await kafkaAdmin();
+  const admin = kafkaAdmin();
   const left = (await admin.listTopics()).filter((t) => t.startsWith(topicPrefix));
   if (left.length > 0) await admin.deleteTopics({ topics: left });
-  await admin.disconnect();
+  await admin.close();
 }
 kube.close();

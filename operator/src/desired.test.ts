@@ -55,7 +55,18 @@ describe('desired', () => {
     for (const o of d.workloads) expect(o.metadata.ownerReferences).toEqual([{ apiVersion: 'orderflow.dev/v1alpha1', kind: 'OrderPipeline', name: 'checkout', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
     const deployment = d.workloads[1] as unknown as { spec: Record<string, unknown> };
     expect(deployment.spec.replicas).toBeUndefined();
-    expect((d.workloads[0] as unknown as { data: Record<string, string> }).data).toMatchObject({ ORDERFLOW_QUEUE: 'payments', ORDERFLOW_MAX_ATTEMPTS: '3', ORDERFLOW_DEAD_LETTER_QUEUE: 'payments.dlq' });
+    expect((d.workloads[0] as unknown as { data: Record<string, string> }).data).toEqual({ PORT: '8080', ORDERFLOW_QUEUE: 'payments', MAX_RETRIES: '3', ORDERFLOW_DEAD_LETTER_QUEUE: 'payments.dlq', PREFETCH: '200', TOPOLOGY_MODE: 'verify' });
+  });
+
+  it('rolls the consumer Pods when its contract variables change (a digest of the ConfigMap on the Pod template)', () => {
+    const digest = (p: typeof checkout): string => {
+      const d = desired(p).workloads.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+      return d.spec.template.metadata.annotations['orderflow.dev/config-digest']!;
+    };
+    const moreRetries = pipeline({ ...checkout.spec, rabbitmq: { ...checkout.spec.rabbitmq, queues: [{ ...checkout.spec.rabbitmq!.queues[0]!, retry: { maxAttempts: 4, backoff: { initial: '1s', max: '3s' } } }] } });
+    expect(digest(checkout)).toMatch(/^[0-9a-f]{16}$/);
+    expect(digest(pipeline(checkout.spec))).toBe(digest(checkout));
+    expect(digest(moreRetries)).not.toBe(digest(checkout));
   });
 
   it('passes a consumer env from a Secret or ConfigMap through as a reference, never as a value', () => {

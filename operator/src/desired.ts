@@ -1,5 +1,20 @@
+import { createHash } from 'node:crypto';
+import {
+  CONSUMER_PORT,
+  DEFAULT_PREFETCH,
+  LIVENESS_PATH,
+  READINESS_PATH,
+  SECRET_FILE_NAME,
+  deadLetterQueueName,
+  fileVariable,
+  kafkaConsumerEnv,
+  queueConsumerEnv,
+  retryQueueName,
+  secretFileDir,
+  secretFilePath,
+} from '@orderflow/consumer-contract';
 import { API_VERSION, KIND, type ConsumerSpec, type EnvVar, type OrderPipeline, type QueueSpec } from './api/order-pipeline.ts';
-import { EXTERNAL_METRIC_NAME, LABELS } from './names.ts';
+import { ANNOTATIONS, EXTERNAL_METRIC_NAME, LABELS } from './names.ts';
 import { parseDuration } from './duration.ts';
 
 /** A RabbitMQ exchange as the operator declares it. */
@@ -41,13 +56,20 @@ export function retryDelayMs(initialMs: number, maxMs: number, attempt: number):
   return Math.min(maxMs, initialMs * 2 ** (attempt - 1));
 }
 
-/** Names of the retry delay queues and the dead-letter queue of a queue. */
-export function retryQueueName(queue: string, attempt: number): string {
-  return `${queue}.retry.${attempt}`;
-}
-export function deadLetterQueueName(queue: string): string {
-  return `${queue}.dlq`;
-}
+// One naming of retry and dead-letter queues for the operator and the consumers it runs.
+export { deadLetterQueueName, retryQueueName };
+
+/** A consumer container's resources when its spec names none. */
+export const DEFAULT_RESOURCES = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } } as const;
+
+/** Seconds a consumer Pod has to drain on SIGTERM (payment-worker's SHUTDOWN_TIMEOUT_MS is 25 s). */
+export const TERMINATION_GRACE_SECONDS = 30;
+
+// The restricted Pod Security profile: non-root (a fixed numeric user, so an image whose USER is
+// a name still starts), no privilege escalation, no capabilities, the runtime's seccomp profile,
+// and a read-only root filesystem with a writable /tmp.
+const POD_SECURITY = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } };
+const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } };
 
 function argValue(value: string): string | number {
   return /^-?[0-9]+$/.test(value) ? Number(value) : value;
@@ -102,27 +124,46 @@ function consumerLabels(p: OrderPipeline, c: ConsumerSpec): Record<string, strin
   };
 }
 
+/** The contract variables a consumer reads from its ConfigMap (`@orderflow/consumer-contract`). */
 function sourceSettings(p: OrderPipeline, c: ConsumerSpec): Record<string, string> {
   if (c.source.queue !== undefined) {
     const q = p.spec.rabbitmq?.queues.find((x) => x.name === c.source.queue);
-    const settings: Record<string, string> = {
-      ORDERFLOW_SOURCE: 'rabbitmq',
-      ORDERFLOW_RABBITMQ_VHOST: p.spec.rabbitmq?.vhost ?? '/',
-      ORDERFLOW_QUEUE: c.source.queue,
+    return {
+      ...queueConsumerEnv({
+        queue: c.source.queue,
+        deadLetterQueue: q?.deadLetter.enabled === true ? deadLetterQueueName(q.name) : undefined,
+        retries: q?.retry?.maxAttempts ?? 0,
+        prefetch: c.source.prefetch ?? DEFAULT_PREFETCH,
+      }),
     };
-    if (q?.retry !== undefined) {
-      settings.ORDERFLOW_RETRY_QUEUES = Array.from({ length: q.retry.maxAttempts }, (_, i) => retryQueueName(q.name, i + 1)).join(',');
-      settings.ORDERFLOW_MAX_ATTEMPTS = String(q.retry.maxAttempts);
-    }
-    if (q?.deadLetter.enabled === true) settings.ORDERFLOW_DEAD_LETTER_QUEUE = deadLetterQueueName(q.name);
-    return settings;
   }
   return {
-    ORDERFLOW_SOURCE: 'kafka',
-    ORDERFLOW_KAFKA_TOPIC: c.source.topic ?? '',
-    ORDERFLOW_KAFKA_GROUP: c.source.group ?? '',
     // The lag the autoscaler reads assumes this reset policy; the consumer must use the same.
-    ORDERFLOW_KAFKA_OFFSET_RESET: c.source.offsetResetPolicy ?? 'latest',
+    ...kafkaConsumerEnv({ topic: c.source.topic ?? '', group: c.source.group ?? '', offsetReset: c.source.offsetResetPolicy ?? 'latest' }),
+  };
+}
+
+/** A short digest of a ConfigMap's data (keys in order), to roll the Pods when it changes. */
+function configDigest(configMap: KubeObject): string {
+  const data = configMap.data as Record<string, string>;
+  const canonical = JSON.stringify(Object.keys(data).sort().map((k) => [k, data[k]]));
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+function secretVolumeName(index: number): string {
+  return `secret-file-${index}`;
+}
+
+/** Volumes, mounts and `<NAME>_FILE` variables of a consumer's Secret files. */
+function secretFiles(c: ConsumerSpec): { volumes: unknown[]; mounts: unknown[]; env: unknown[] } {
+  const files = c.secretFiles ?? [];
+  return {
+    volumes: files.map((f, i) => ({
+      name: secretVolumeName(i),
+      secret: { secretName: f.secretKeyRef.name, items: [{ key: f.secretKeyRef.key, path: SECRET_FILE_NAME }], ...(f.secretKeyRef.optional === undefined ? {} : { optional: f.secretKeyRef.optional }), defaultMode: 0o440 },
+    })),
+    mounts: files.map((f, i) => ({ name: secretVolumeName(i), mountPath: secretFileDir(f.name), readOnly: true })),
+    env: files.map((f) => ({ name: fileVariable(f.name), value: secretFilePath(f.name) })),
   };
 }
 
@@ -136,8 +177,8 @@ export function consumerMaxReplicas(p: OrderPipeline, c: ConsumerSpec): number {
 /** A consumer's env entry as a container's: a reference stays a reference (the kubelet resolves it). */
 function containerEnv(e: EnvVar): Record<string, unknown> {
   if (e.valueFrom === undefined) return { name: e.name, value: e.value ?? '' };
-  const { secretKeyRef, configMapKeyRef } = e.valueFrom;
-  return { name: e.name, valueFrom: secretKeyRef !== undefined ? { secretKeyRef } : { configMapKeyRef } };
+  const { secretKeyRef, configMapKeyRef, fieldRef } = e.valueFrom;
+  return { name: e.name, valueFrom: secretKeyRef !== undefined ? { secretKeyRef } : configMapKeyRef !== undefined ? { configMapKeyRef } : { fieldRef } };
 }
 
 function consumerWorkloads(p: OrderPipeline, c: ConsumerSpec): KubeObject[] {
@@ -147,6 +188,7 @@ function consumerWorkloads(p: OrderPipeline, c: ConsumerSpec): KubeObject[] {
   const metadata = { name, namespace, labels, ownerReferences: [ownerReference(p)] };
   const selector = { [LABELS.pipeline]: p.metadata.name, [LABELS.consumer]: c.name };
   const configMap: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: sourceSettings(p, c) };
+  const files = secretFiles(c);
   const deployment: KubeObject = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -155,19 +197,26 @@ function consumerWorkloads(p: OrderPipeline, c: ConsumerSpec): KubeObject[] {
       // replicas is left to the HorizontalPodAutoscaler, so applying never fights it.
       selector: { matchLabels: selector },
       template: {
-        metadata: { labels },
+        metadata: { labels, annotations: { [ANNOTATIONS.configDigest]: configDigest(configMap) } },
         spec: {
+          automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+          securityContext: POD_SECURITY,
           containers: [
             {
               name: c.name,
               image: c.image,
               envFrom: [{ configMapRef: { name } }],
-              env: (c.env ?? []).map(containerEnv),
-              ports: [{ name: 'http', containerPort: 8080 }],
-              livenessProbe: { httpGet: { path: '/healthz', port: 'http' } },
-              readinessProbe: { httpGet: { path: '/readyz', port: 'http' } },
+              env: [...files.env, ...(c.env ?? []).map(containerEnv)],
+              ports: [{ name: 'http', containerPort: CONSUMER_PORT }],
+              livenessProbe: { httpGet: { path: LIVENESS_PATH, port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: READINESS_PATH, port: 'http' }, periodSeconds: 5, failureThreshold: 2 },
+              resources: c.resources ?? DEFAULT_RESOURCES,
+              securityContext: CONTAINER_SECURITY,
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...files.mounts],
             },
           ],
+          volumes: [{ name: 'tmp', emptyDir: {} }, ...files.volumes],
         },
       },
     },
@@ -178,7 +227,7 @@ function consumerWorkloads(p: OrderPipeline, c: ConsumerSpec): KubeObject[] {
     metadata,
     // Headless: consumers take no traffic; the Service names their pods for scraping and
     // discovery without spending an address of the (often small) service range.
-    spec: { clusterIP: 'None', selector, ports: [{ name: 'http', port: 8080, targetPort: 'http' }] },
+    spec: { clusterIP: 'None', selector, ports: [{ name: 'http', port: CONSUMER_PORT, targetPort: 'http' }] },
   };
   return [configMap, deployment, service];
 }

@@ -6,6 +6,12 @@ export const LABELS = {
   operator: 'orderflow.dev/operator',
 } as const;
 
+/** Annotations the operator sets. */
+export const ANNOTATIONS = {
+  /** On a consumer's Pod template: a digest of its ConfigMap, so a contract change rolls the Pods (envFrom is read at start only). */
+  configDigest: 'orderflow.dev/config-digest',
+} as const;
+
 /** The label selector of the pipelines an operator instance reconciles. */
 export function instanceSelector(instance: string | undefined): string {
   return instance === undefined ? `!${LABELS.operator}` : `${LABELS.operator}=${instance}`;
@@ -73,4 +79,8 @@ export const EVENT = {
   cleanupWaiting: 'CleanupWaiting',
   nameOwnedByOther: 'NameOwnedByOther',
   maxReplicasCapped: 'MaxReplicasCappedAtPartitions',
+  /** The external metrics serving certificate was issued again (same CA). */
+  certificateRotated: 'CertificateRotated',
+  /** A new external metrics CA was made; the previous one stays in the caBundle until it expires. */
+  caRotated: 'CARotated',
 } as const;

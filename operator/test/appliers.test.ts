@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type kafkajs from 'kafkajs';
+import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes, type Admin } from '@platformatic/kafka';
 import { connect } from 'amqplib';
 import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import { desired } from '../src/desired.ts';
 import { applyTopology } from '../src/rabbitmq/topology-applier.ts';
 import { deleteTopology } from '../src/rabbitmq/topology-cleanup.ts';
 import { applyTopics, deleteTopics } from '../src/kafka/topic-applier.ts';
+import { partitionCounts } from '../src/kafka/topic-offsets.ts';
 import { pipeline } from './fixtures.ts';
-import { deleteVhost, kafkaAdmin, managementClient, publishTo, purgeQueue } from './brokers.ts';
+import { deleteVhost, kafkaAdmin, managementClient, produce, publishTo, purgeQueue } from './brokers.ts';
 
 // The appliers against the real brokers, without Kubernetes: one vhost and unique topic names per run.
 describe('RabbitMQ topology applier (real RabbitMQ)', () => {
@@ -128,22 +129,27 @@ describe('DeleteIfEmpty cleanup of a queue group (real RabbitMQ)', () => {
 });
 
 describe('Kafka topic applier (real Kafka)', () => {
-  let admin: kafkajs.Admin;
+  let admin: Admin;
   const topic = uniqueName('op-appliers');
-  const spec = (partitions: number): unknown => ({ kafka: { topics: [{ name: topic, partitions, replicationFactor: 1, config: { 'retention.ms': '3600000' } }] } });
-  beforeAll(async () => {
-    admin = await kafkaAdmin();
+  const spec = (partitions: number, retentionMs = '3600000'): unknown => ({ kafka: { topics: [{ name: topic, partitions, replicationFactor: 1, config: { 'retention.ms': retentionMs } }] } });
+  const partitionsOf = async (name: string): Promise<number> => (await partitionCounts(admin, [name])).get(name)!;
+  const topicConfig = async (name: string, keys: string[]): Promise<Record<string, string | null | undefined>> => {
+    const [described] = await admin.describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: name, configurationKeys: keys }] });
+    return Object.fromEntries((described?.configs ?? []).map((c) => [c.name, c.value]));
+  };
+  beforeAll(() => {
+    admin = kafkaAdmin();
   });
   afterAll(async () => {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
+    await admin.close();
   });
 
   it('creates a topic with partitions and config', async () => {
     const result = await applyTopics(admin, desired(pipeline(spec(2))).kafka.topics, { firstApply: true });
     expect(result.topics).toEqual([{ name: topic, partitions: 2, desiredPartitions: 2 }]);
-    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-    expect(meta.topics[0]!.partitions).toHaveLength(2);
+    expect(await partitionsOf(topic)).toBe(2);
+    expect(await topicConfig(topic, ['retention.ms'])).toEqual({ 'retention.ms': '3600000' });
   });
 
   it('grows partitions', async () => {
@@ -151,23 +157,40 @@ describe('Kafka topic applier (real Kafka)', () => {
     expect(result.events.map((e) => e.reason)).toEqual(['PartitionsIncreased']);
     // The controller acknowledges the growth first; the broker's metadata follows a moment
     // later (read too early on a loaded box it still says 2, and so would the next test's applier).
-    await waitFor(async () => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length === 4, { what: 'the broker to report 4 partitions', timeoutMs: 15_000 });
+    await waitFor(async () => (await partitionsOf(topic)) === 4, { what: 'the broker to report 4 partitions', timeoutMs: 15_000 });
   });
 
   it('refuses a decrease in a problem, never applies it', async () => {
     const result = await applyTopics(admin, desired(pipeline(spec(1))).kafka.topics, { firstApply: false });
     expect(result.problems.map((p) => p.reason)).toEqual(['PartitionDecreaseRefused']);
     expect(result.topics).toEqual([{ name: topic, partitions: 4, desiredPartitions: 1 }]);
-    expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions).toHaveLength(4);
+    expect(await partitionsOf(topic)).toBe(4);
+  });
+
+  it('changes only the config keys the spec names: a setting made by hand survives a reconcile that changes another', async () => {
+    await admin.incrementalAlterConfigs({
+      resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configs: [{ name: 'max.message.bytes', value: '2097152', configOperation: IncrementalAlterConfigOperationTypes.SET }] }],
+    });
+    const result = await applyTopics(admin, desired(pipeline(spec(4, '7200000'))).kafka.topics, { firstApply: false });
+    expect(result.events.map((e) => e.message)).toEqual([`topic ${topic}: set retention.ms=7200000`]);
+    expect(await topicConfig(topic, ['retention.ms', 'max.message.bytes'])).toEqual({ 'retention.ms': '7200000', 'max.message.bytes': '2097152' });
+  });
+
+  it('grows the partitions of two topics reconciled at the same time (one client, concurrent pipelines)', async () => {
+    const others = [uniqueName('op-grow-a'), uniqueName('op-grow-b')];
+    const decl = (name: string, partitions: number): unknown => ({ kafka: { topics: [{ name, partitions, replicationFactor: 1 }] } });
+    try {
+      await Promise.all(others.map(async (name) => applyTopics(admin, desired(pipeline(decl(name, 1))).kafka.topics, { firstApply: true })));
+      const grown = await Promise.all(others.map(async (name) => applyTopics(admin, desired(pipeline(decl(name, 3))).kafka.topics, { firstApply: false })));
+      expect(grown.map((r) => r.events.map((e) => e.reason))).toEqual([['PartitionsIncreased'], ['PartitionsIncreased']]);
+      for (const name of others) await waitFor(async () => (await partitionsOf(name)) === 3, { what: `${name} to report 3 partitions`, timeoutMs: 15_000 });
+    } finally {
+      await admin.deleteTopics({ topics: others }).catch(() => undefined);
+    }
   });
 
   it('DeleteIfEmpty keeps a topic holding records; Delete removes it', async () => {
-    const producer = (await import('kafkajs')).default;
-    const kafka = new producer.Kafka({ brokers: stackSetting('KAFKA_BROKERS').split(','), logLevel: producer.logLevel.NOTHING });
-    const p = kafka.producer();
-    await p.connect();
-    await p.send({ topic, messages: [{ key: 'o-1', value: 'x' }] });
-    await p.disconnect();
+    await produce(topic, [{ key: 'o-1', value: 'x' }]);
     const topics = desired(pipeline(spec(4))).kafka.topics;
     expect(await deleteTopics(admin, topics, 'DeleteIfEmpty')).toEqual({ deleted: [], retained: [`topic ${topic} (holds records)`] });
     expect(await deleteTopics(admin, topics, 'Delete')).toEqual({ deleted: [`topic ${topic}`], retained: [] });

@@ -4,12 +4,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type kafkajs from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
 import { connect } from 'amqplib';
 import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import type { KubeClient } from '../src/kube/kube-client.ts';
 import { objectPath } from '../src/kube/paths.ts';
-import { deleteVhost, kafkaAdmin } from './brokers.ts';
+import { topicOffsets } from '../src/kafka/topic-offsets.ts';
+import { commitOffsets, deleteVhost, kafkaAdmin, produce } from './brokers.ts';
 import { applyPipeline, condition, createNamespace, deleteNamespace, ensureCrd, freePort, getPipeline, kubeClient, startOperator, waitForCondition, type OperatorProcess } from './harness.ts';
 
 // Lag-driven autoscaling end to end on the local control plane: the operator serves
@@ -26,7 +27,7 @@ let ns = '';
 let operator: OperatorProcess;
 let metricsPort = 0;
 let servingCert = '';
-let admin: kafkajs.Admin;
+let admin: Admin;
 
 function tlsFiles(namespace: string): { cert: string; key: string; clientCa: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'op-external-metrics-'));
@@ -51,7 +52,7 @@ async function waitReplicas(name: string, want: number): Promise<void> {
 beforeAll(async () => {
   await ensureCrd(kube);
   ns = await createNamespace(kube, 'op-scaling');
-  admin = await kafkaAdmin();
+  admin = kafkaAdmin();
   const tls = tlsFiles(ns);
   // The CA the API server's proxy client certificate chains to (requestheader-client-ca-file).
   const auth = await kube.get<{ data: Record<string, string> }>('/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication');
@@ -101,7 +102,7 @@ afterAll(async () => {
   await operator?.stop();
   await deleteNamespace(kube, ns);
   await admin?.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin?.disconnect();
+  await admin?.close();
   await deleteVhost(vhost);
   kube.close();
 });
@@ -154,19 +155,15 @@ describe('lag-driven autoscaling through the HPA', () => {
   it('Kafka lag raises replicas only up to the partition count, and draining lowers them', async () => {
     // A group that has consumed everything so far (offsets committed at the end): with the
     // default offsetResetPolicy latest, a group without commits would have no lag to scale on.
-    const start = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({ groupId: group, topic, partitions: start.map((e) => ({ partition: e.partition, offset: e.high })) });
-    const { default: kafka } = await import('kafkajs');
-    const producer = new kafka.Kafka({ brokers: stackSetting('KAFKA_BROKERS').split(','), logLevel: kafka.logLevel.NOTHING }).producer();
-    await producer.connect();
-    await producer.send({ topic, messages: Array.from({ length: 1000 }, (_, i) => ({ key: `order-${i}`, value: 'x' })) });
-    await producer.disconnect();
+    const start = await topicOffsets(admin, topic);
+    await commitOffsets(admin, group, topic, start.map((e) => ({ partition: e.partition, offset: e.high })));
+    await produce(topic, Array.from({ length: 1000 }, (_, i) => ({ key: `order-${i}`, value: 'x' })));
     // Lag 1000 / 100 asks for 10 replicas; the topic has 3 partitions, so the HPA stops at 3.
     await waitReplicas('scaled-kafka-worker', 3);
     const p = await getPipeline(kube, ns, 'scaled');
     expect(p?.status?.consumers?.find((c) => c.name === 'kafka-worker')?.maxReplicas).toBe(3);
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({ groupId: group, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+    const ends = await topicOffsets(admin, topic);
+    await commitOffsets(admin, group, topic, ends.map((e) => ({ partition: e.partition, offset: e.high })));
     await waitReplicas('scaled-kafka-worker', 1);
   }, 300_000);
 });

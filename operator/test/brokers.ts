@@ -1,7 +1,6 @@
-import kafkajs from 'kafkajs';
+import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { connect } from 'amqplib';
 import { stackSetting } from '@orderflow/testkit';
-import { fixKafkajsRequestQueueTimer } from '../src/kafka/request-queue-fix.ts';
 import { ManagementClient } from '../src/rabbitmq/management-client.ts';
 
 /** A management client for the local stack's RabbitMQ. */
@@ -9,13 +8,24 @@ export function managementClient(): ManagementClient {
   return new ManagementClient({ url: stackSetting('RABBITMQ_MANAGEMENT_URL'), user: stackSetting('RABBITMQ_USER'), password: stackSetting('RABBITMQ_PASSWORD') });
 }
 
-/** A connected Kafka admin client for the local stack's Kafka. */
-export async function kafkaAdmin(): Promise<kafkajs.Admin> {
-  fixKafkajsRequestQueueTimer();
-  const kafka = new kafkajs.Kafka({ brokers: stackSetting('KAFKA_BROKERS').split(','), clientId: 'operator-test', logLevel: kafkajs.logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  return admin;
+/** A Kafka admin client for the local stack's Kafka (it connects on first use). */
+export function kafkaAdmin(): Admin {
+  return new Admin({ bootstrapBrokers: stackSetting('KAFKA_BROKERS').split(','), clientId: 'operator-test', autocreateTopics: false });
+}
+
+/** Produces keyed string records to an existing topic (acks from all in-sync replicas). */
+export async function produce(topic: string, records: { key: string; value: string }[]): Promise<void> {
+  const producer = new Producer({ bootstrapBrokers: stackSetting('KAFKA_BROKERS').split(','), clientId: 'operator-test-producer', serializers: stringSerializers, autocreateTopics: false });
+  try {
+    await producer.send({ messages: records.map((r) => ({ topic, key: r.key, value: r.value })), acks: -1 });
+  } finally {
+    await producer.close();
+  }
+}
+
+/** Sets a consumer group's committed offset on every partition of `topic` (the group must be idle). */
+export async function commitOffsets(admin: Admin, group: string, topic: string, offsets: { partition: number; offset: bigint }[]): Promise<void> {
+  await admin.alterConsumerGroupOffsets({ groupId: group, topics: [{ name: topic, partitionOffsets: offsets }] });
 }
 
 /** Deletes a test vhost (and everything in it) through the management API. */

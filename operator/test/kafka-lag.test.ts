@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import kafkajs from 'kafkajs';
 import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import { KafkaAdminSession } from '../src/kafka/admin-session.ts';
+import { topicOffsets } from '../src/kafka/topic-offsets.ts';
 import { measureLag } from '../src/scaling/lag.ts';
+import { commitOffsets, produce } from './brokers.ts';
 import { pipeline } from './fixtures.ts';
 
 // Lag as the autoscaler reads it, on the real Kafka: a consumer group that never committed.
@@ -23,11 +24,8 @@ const spec = (offsetResetPolicy?: 'latest' | 'earliest'): ReturnType<typeof pipe
 beforeAll(async () => {
   process.on('warning', onWarning);
   session = new KafkaAdminSession({ clientId: 'operator-lag-test', brokers: stackSetting('KAFKA_BROKERS').split(',') });
-  await session.use(async (admin) => admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true }));
-  const producer = new kafkajs.Kafka({ brokers: stackSetting('KAFKA_BROKERS').split(','), logLevel: kafkajs.logLevel.NOTHING }).producer();
-  await producer.connect();
-  await producer.send({ topic, messages: Array.from({ length: 500 }, (_, i) => ({ key: `order-${i}`, value: 'created' })) });
-  await producer.disconnect();
+  await session.use(async (admin) => admin.createTopics({ topics: [{ topic, partitions: 2, replicas: 1 }] }));
+  await produce(topic, Array.from({ length: 500 }, (_, i) => ({ key: `order-${i}`, value: 'created' })));
 });
 
 afterAll(async () => {
@@ -48,16 +46,16 @@ describe('Kafka consumer lag (real Kafka)', () => {
   });
 
   it('once the group commits, lag counts from its offsets whatever the policy', async () => {
-    const offsets = await session.use(async (admin) => admin.fetchTopicOffsets(topic));
-    await session.use(async (admin) => admin.setOffsets({ groupId: group, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: String(Math.max(0, Number(o.high) - 10)) })) }));
+    const offsets = await session.use(async (admin) => topicOffsets(admin, topic));
+    await session.use(async (admin) => commitOffsets(admin, group, topic, offsets.map((o) => ({ partition: o.partition, offset: o.high > 10n ? o.high - 10n : 0n }))));
     for (const policy of ['latest', 'earliest'] as const) {
       const p = spec(policy);
       await waitFor(async () => (await measureLag({ rabbit: undefined, kafka: session }, p, p.spec.consumers[0]!)) === 20, { what: `lag 20 with ${policy}`, timeoutMs: 15_000 });
     }
   });
 
-  it('the admin session arms no timer with a negative delay (kafkajs schedules one after every response)', async () => {
-    for (let i = 0; i < 5; i++) await session.use(async (admin) => admin.fetchTopicOffsets(topic));
+  it('the admin session arms no timer with a negative delay (kafkajs, the client before, scheduled one after every response)', async () => {
+    for (let i = 0; i < 5; i++) await session.use(async (admin) => topicOffsets(admin, topic));
     await new Promise((r) => setTimeout(r, 100));
     expect(warnings.filter((w) => w.name === 'TimeoutNegativeWarning').map((w) => w.message)).toEqual([]);
   });

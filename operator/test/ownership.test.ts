@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type kafkajs from 'kafkajs';
-import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
+import type { Admin } from '@platformatic/kafka';
+import { uniqueName, waitFor } from '@orderflow/testkit';
 import type { KubeClient } from '../src/kube/kube-client.ts';
-import { deleteVhost, kafkaAdmin, managementClient, publishTo } from './brokers.ts';
+import { topicOffsets } from '../src/kafka/topic-offsets.ts';
+import { deleteVhost, kafkaAdmin, managementClient, produce, publishTo } from './brokers.ts';
 import { claimObjectName } from '../src/ownership/broker-names.ts';
 import { applyPipeline, condition, createNamespace, deleteNamespace, deletePipelineAndWait, ensureCrd, eventsFor, getPipeline, kubeClient, startOperator, waitForCondition, type OperatorProcess } from './harness.ts';
 
@@ -16,7 +17,7 @@ const topic = uniqueName('op-owner-events');
 let nsA = '';
 let nsB = '';
 let operator: OperatorProcess;
-let admin: kafkajs.Admin;
+let admin: Admin;
 
 const spec = (deletionPolicy: string): unknown => ({
   deletionPolicy,
@@ -33,7 +34,7 @@ beforeAll(async () => {
   await ensureCrd(kube);
   nsA = await createNamespace(kube, 'op-owner-a');
   nsB = await createNamespace(kube, 'op-owner-b');
-  admin = await kafkaAdmin();
+  admin = kafkaAdmin();
   // WATCH_NAMESPACE unset: every namespace, but only pipelines labelled for this instance (nsA).
   operator = await startOperator(nsA, { WATCH_NAMESPACE: '' });
 });
@@ -43,7 +44,7 @@ afterAll(async () => {
   await deleteNamespace(kube, nsB);
   await deleteNamespace(kube, nsA);
   await admin?.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin?.disconnect();
+  await admin?.close();
   await deleteVhost(vhost);
   kube.close();
 });
@@ -65,11 +66,7 @@ describe('names owned by one pipeline', () => {
 
   it('deleting the second (policy Delete) leaves the first pipeline\'s queue, messages, exchange and topic intact', async () => {
     await publishTo(vhost, 'payments', 'order-1');
-    const producer = (await import('kafkajs')).default;
-    const p = new producer.Kafka({ brokers: stackSetting('KAFKA_BROKERS').split(','), logLevel: producer.logLevel.NOTHING }).producer();
-    await p.connect();
-    await p.send({ topic, messages: [{ key: 'order-1', value: 'created' }] });
-    await p.disconnect();
+    await produce(topic, [{ key: 'order-1', value: 'created' }]);
     await waitFor(async () => (await rabbit.getQueue(vhost, 'payments'))?.messages === 1, { what: 'payments to count its message', timeoutMs: 30_000 });
 
     await deletePipelineAndWait(kube, nsB, 'second');
@@ -81,7 +78,7 @@ describe('names owned by one pipeline', () => {
     await new Promise((r) => setTimeout(r, 6_000));
     expect((await rabbit.getQueue(vhost, 'payments'))?.messages).toBe(1);
     expect(await admin.listTopics()).toContain(topic);
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await topicOffsets(admin, topic);
     expect(offsets.map((o) => Number(o.high) - Number(o.low))).toEqual([1]);
     const first = await waitForCondition(kube, nsA, 'first', 'Ready', 'True');
     expect(condition(first, 'TopologyReady')?.reason).toBe('TopologyApplied');

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type kafkajs from 'kafkajs';
+import { parse } from 'yaml';
+import type { Admin } from '@platformatic/kafka';
 import { uniqueName, waitFor } from '@orderflow/testkit';
 import { KubeRequestFailed } from '../src/errors.ts';
 import type { KubeClient } from '../src/kube/kube-client.ts';
 import { objectPath, pipelinePath } from '../src/kube/paths.ts';
+import { partitionCounts } from '../src/kafka/topic-offsets.ts';
 import { deleteVhost, kafkaAdmin, managementClient, publishTo, purgeQueue } from './brokers.ts';
 import { applyPipeline, condition, createNamespace, deleteNamespace, deletePipelineAndWait, ensureCrd, eventsFor, freePort, getPipeline, kubeClient, operatorMetrics, startOperator, waitForCondition, type OperatorProcess } from './harness.ts';
 
@@ -15,7 +18,7 @@ const vhost = uniqueName('op-pipeline');
 const topic = uniqueName('op-pipeline-events');
 let ns = '';
 let operator: OperatorProcess;
-let admin: kafkajs.Admin;
+let admin: Admin;
 
 const spec = (partitions: number): unknown => ({
   rabbitmq: {
@@ -31,13 +34,13 @@ const spec = (partitions: number): unknown => ({
 });
 
 async function partitionsOnKafka(name: string): Promise<number> {
-  return (await admin.fetchTopicMetadata({ topics: [name] })).topics[0]!.partitions.length;
+  return (await partitionCounts(admin, [name])).get(name)!;
 }
 
 beforeAll(async () => {
   await ensureCrd(kube);
   ns = await createNamespace(kube, 'op-pipeline');
-  admin = await kafkaAdmin();
+  admin = kafkaAdmin();
   operator = await startOperator(ns);
 });
 
@@ -45,7 +48,7 @@ afterAll(async () => {
   await operator?.stop();
   await deleteNamespace(kube, ns);
   await admin?.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin?.disconnect();
+  await admin?.close();
   await deleteVhost(vhost);
   kube.close();
 });
@@ -104,10 +107,10 @@ describe('an OrderPipeline on the real API server and brokers', () => {
     await waitFor(async () => (await rabbit.getQueue(vhost, 'payments')) !== undefined, { what: 'queue payments to come back', timeoutMs: 30_000 });
     await waitFor(async () => (await admin.listTopics()).includes(topic), { what: 'the topic to come back', timeoutMs: 30_000 });
     expect(await rabbit.getBindings(vhost, 'orders', 'payments')).toHaveLength(1);
-    // The event is recorded after the repair; on a loaded box it can land a moment after the queue.
-    const repaired = async (): Promise<string[]> => (await eventsFor(kube, ns, 'checkout')).filter((e) => e.reason === 'DriftRepaired').map((e) => e.message);
-    await waitFor(async () => (await repaired()).includes('recreated queue payments, which was missing on the broker'), { what: 'the DriftRepaired event for the queue', timeoutMs: 15_000 });
-    expect(await repaired()).toEqual(expect.arrayContaining(['recreated queue payments, which was missing on the broker']));
+    // Events are written at the end of the reconcile that repaired both, after the objects reappear.
+    const drift = async (): Promise<string[]> => (await eventsFor(kube, ns, 'checkout')).filter((e) => e.reason === 'DriftRepaired').map((e) => e.message);
+    await waitFor(async () => (await drift()).some((m) => m.startsWith(`recreated topic ${topic} `)), { what: 'a DriftRepaired event for the topic', timeoutMs: 30_000 });
+    expect(await drift()).toEqual(expect.arrayContaining(['recreated queue payments, which was missing on the broker']));
   });
 
   it('an invalid spec is rejected by the API server with a clear message', async () => {
@@ -150,6 +153,32 @@ describe('consumer environment', () => {
     expect((err as Error).message).toContain('HTTP 422');
     expect((err as Error).message).toContain('an env entry has either value or valueFrom, not both');
     expect(await getPipeline(kube, ns, 'secret-env-both')).toBeUndefined();
+  });
+});
+
+describe('the consumer contract on the API server', () => {
+  it('the sample\'s payment-worker (secretFiles, prefetch, resources) is accepted, and its Deployment mounts each Secret key read-only and runs restricted', async () => {
+    const sample = parse(readFileSync(new URL('../../manifests/samples/checkout.yaml', import.meta.url), 'utf8')) as { spec: { consumers: { name: string; source: Record<string, unknown> }[] } };
+    const worker = sample.spec.consumers.find((c) => c.name === 'payment-worker')!;
+    await applyPipeline(kube, ns, 'contract', {
+      rabbitmq: { vhost, queues: [{ name: 'contract-q', retry: { maxAttempts: 2 }, deadLetter: { enabled: true } }] },
+      consumers: [{ ...worker, source: { ...worker.source, queue: 'contract-q' } }],
+    });
+    type Pod = { securityContext: Record<string, unknown>; volumes: { name: string; secret?: { secretName: string } }[]; containers: { ports: unknown[]; env: { name: string; value?: string }[]; volumeMounts: { mountPath: string; readOnly?: boolean }[]; securityContext: Record<string, unknown> }[] };
+    const deployment = await waitFor(async () => kube.get<{ spec: { template: { spec: Pod } } }>(objectPath('apps/v1', 'Deployment', ns, 'contract-payment-worker')), { what: 'the consumer Deployment', timeoutMs: 30_000 });
+    const pod = deployment.spec.template.spec;
+    const c = pod.containers[0]!;
+    expect(c.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: 8080 })]);
+    expect(c.env.filter((e) => e.name.endsWith('_FILE'))).toEqual([
+      { name: 'RABBITMQ_URL_FILE', value: '/var/run/secrets/orderflow/rabbitmq-url/value' },
+      { name: 'DATABASE_URL_FILE', value: '/var/run/secrets/orderflow/database-url/value' },
+      { name: 'ADMIN_TOKEN_FILE', value: '/var/run/secrets/orderflow/admin-token/value' },
+    ]);
+    expect(pod.volumes.filter((v) => v.secret !== undefined).map((v) => v.secret!.secretName)).toEqual(['payment-worker', 'payment-worker', 'payment-worker']);
+    expect(c.volumeMounts.filter((m) => m.mountPath.startsWith('/var/run/secrets/orderflow/')).every((m) => m.readOnly === true)).toBe(true);
+    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    const configMap = await kube.get<{ data: Record<string, string> }>(objectPath('v1', 'ConfigMap', ns, 'contract-payment-worker'));
+    expect(configMap?.data).toEqual({ PORT: '8080', ORDERFLOW_QUEUE: 'contract-q', ORDERFLOW_DEAD_LETTER_QUEUE: 'contract-q.dlq', MAX_RETRIES: '2', PREFETCH: '200', TOPOLOGY_MODE: 'verify' });
   });
 });
 

@@ -1,5 +1,5 @@
 import type { OrderStatus, Region } from '@orderflow/messaging';
-import type { OrderAlert, OrderStats } from './aggregator-contract.ts';
+import type { OrderAlertRecord as OrderAlert, OrderStatsRecord as OrderStats } from '@orderflow/kafka';
 
 /** One order as the board shows it: the state after its newest applied event. */
 export interface BoardOrder {

@@ -1,6 +1,6 @@
 import type { OrderCreatedEvent, OrderStatusChangedEvent } from '@orderflow/messaging';
 import type { Redis, Result, ClientContext } from 'ioredis';
-import type { OrderAlert, OrderStats } from './aggregator-contract.ts';
+import type { OrderAlertRecord as OrderAlert, OrderStatsRecord as OrderStats } from '@orderflow/kafka';
 import type { BoardOrder, BoardSnapshot } from './board-messages.ts';
 import { APPLY_ALERT, APPLY_ORDER, APPLY_STATS, SNAPSHOT } from './board-scripts.ts';
 import { BoardStoreUnavailable } from './errors.ts';

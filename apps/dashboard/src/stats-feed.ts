@@ -4,7 +4,7 @@ import type { Logger } from '@orderflow/logging';
 import { registerFormats } from '@orderflow/messaging';
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { OrderAlert, OrderStats } from './aggregator-contract.ts';
+import { OrderAlertRecord as OrderAlert, OrderStatsRecord as OrderStats } from '@orderflow/kafka';
 import type { BoardStore } from './board-store.ts';
 import { InvalidAggregateRecord } from './errors.ts';
 import type { DashboardMetrics } from './metrics.ts';

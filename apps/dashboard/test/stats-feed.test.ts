@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import type { Page } from 'playwright-core';
-import type { OrderAlert, OrderStats } from '../src/aggregator-contract.ts';
+import type { OrderAlertRecord as OrderAlert, OrderStatsRecord as OrderStats } from '@orderflow/kafka';
 import { createBoardEnv, type BoardEnv } from './support/board-env.ts';
 import { connectionState, launchBrowser, type ElementAttributes, type TestBrowser } from './support/browser.ts';
 import { startApp, type RunningApp } from './support/processes.ts';

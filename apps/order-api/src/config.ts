@@ -1,4 +1,5 @@
 import { ConfigError, Type, env, loadConfig, type Static } from '@orderflow/config';
+import { KafkaConfigSchema } from '@orderflow/kafka';
 
 /** Every variable order-api reads; `DATABASE_URL` and `RABBITMQ_URL` may come from `<NAME>_FILE`. */
 export const ConfigSchema = Type.Object({
@@ -36,6 +37,21 @@ export const ConfigSchema = Type.Object({
   RELAY_MAX_BACKOFF_MS: env.int({ default: 5_000, minimum: 10, maximum: 300_000 }),
   /** Published outbox rows are kept this long (for audits and replays), then deleted. */
   OUTBOX_RETENTION_HOURS: env.number({ default: 24, minimum: 0, maximum: 24 * 365 }),
+  /** Also publish the outbox's order events to Kafka `order-events` (needs KAFKA_BROKERS). */
+  KAFKA_PUBLISH_ENABLED: env.bool(false),
+  ...KafkaConfigSchema,
+  KAFKA_BROKERS: env.optional(KafkaConfigSchema.KAFKA_BROKERS),
+  /** The topic order events go to (the OrderPipeline's; benchmarks use their own). */
+  KAFKA_ORDER_EVENTS_TOPIC: env.string({ default: 'order-events', minLength: 1 }),
+  /** Outbox rows per Kafka transaction at most. */
+  KAFKA_RELAY_BATCH_SIZE: env.int({ default: 1_000, minimum: 1, maximum: 10_000 }),
+  /**
+   * Longest one Kafka transaction of the relay may take (the client itself retries an unreachable
+   * cluster without end); must be below DB_IDLE_IN_TRANSACTION_TIMEOUT_MS.
+   */
+  KAFKA_TRANSACTION_TIMEOUT_MS: env.int({ default: 15_000, minimum: 100, maximum: 300_000 }),
+  /** Shared by every replica: the one that takes over the relay fences the one before. */
+  KAFKA_TRANSACTIONAL_ID: env.string({ default: 'order-api-outbox-relay', minLength: 1 }),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 20_000, minimum: 100, maximum: 600_000 }),
   /**
    * Bearer token that may list every customer's orders (`GET /orders` without `customerId`).
@@ -59,6 +75,14 @@ export function readConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError([
       `DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: must be greater than RELAY_CONFIRM_TIMEOUT_MS (${config.RELAY_CONFIRM_TIMEOUT_MS}), got ${config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
     ]);
+  }
+  if (config.KAFKA_PUBLISH_ENABLED && config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS <= config.KAFKA_TRANSACTION_TIMEOUT_MS) {
+    throw new ConfigError([
+      `DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: must be greater than KAFKA_TRANSACTION_TIMEOUT_MS (${config.KAFKA_TRANSACTION_TIMEOUT_MS}), got ${config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
+    ]);
+  }
+  if (config.KAFKA_PUBLISH_ENABLED && config.KAFKA_BROKERS === undefined) {
+    throw new ConfigError(['KAFKA_BROKERS: required when KAFKA_PUBLISH_ENABLED is true']);
   }
   return config;
 }

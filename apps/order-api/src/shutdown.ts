@@ -6,12 +6,14 @@ import type { OrderWriter } from './intake/order-writer.ts';
 import type { OutboxListener } from './relay/outbox-listener.ts';
 import type { OutboxPruner } from './relay/outbox-pruner.ts';
 import type { OutboxRelay } from './relay/outbox-relay.ts';
+import type { KafkaRelay } from './relay/kafka-relay.ts';
 
 /** Everything a running order-api holds. */
 export interface RunningParts {
   app: FastifyInstance;
   writer: OrderWriter;
   relay?: OutboxRelay;
+  kafkaRelay?: KafkaRelay;
   listener?: OutboxListener;
   pruner?: OutboxPruner;
   publisher: ConfirmPublisher;
@@ -36,7 +38,8 @@ export async function shutdown(parts: RunningParts, timeoutMs: number): Promise<
   await parts.writer.drain();
   await parts.listener?.stop();
   await parts.pruner?.stop();
-  await parts.relay?.stop({ drainMs: Math.max(0, deadline - Date.now()) });
+  await Promise.all([parts.relay?.stop({ drainMs: Math.max(0, deadline - Date.now()) }), parts.kafkaRelay?.stop({ drainMs: Math.max(0, deadline - Date.now()) })]);
+  await parts.kafkaRelay?.close();
   await parts.publisher.close();
   await parts.connection.close().catch(() => undefined);
   await parts.pool.end();

@@ -1,15 +1,16 @@
 import { CodedError } from '@orderflow/errors';
-import { EXCHANGES, type Order, type OutgoingMessage } from '@orderflow/messaging';
+import { retryQueueName } from '@orderflow/consumer-contract';
+import { QUEUES, type Order, type OutgoingMessage } from '@orderflow/messaging';
 import type { ConsumeMessage } from 'amqplib';
 import type { WorkerConfig } from './config.ts';
-import { copyIdOf, copyOf, deadLetterOf } from './copies.ts';
+import { DEFAULT_EXCHANGE, copyIdOf, copyOf, deadLetterOf } from './copies.ts';
 import { BreakerOpen, RetriesExhausted } from './errors.ts';
 import type { Outcome, WorkerMetrics } from './metrics.ts';
 import type { PaymentWrite } from './payments-store.ts';
 import type { ProviderClient } from './provider-client.ts';
 import type { ProviderPolicy } from './provider-policy.ts';
 import { planFailure } from './retry-plan.ts';
-import { PARKED_ROUTING_KEY } from './topology.ts';
+import { PARKED_QUEUE } from './topology.ts';
 
 /** A delivery's result, waiting to be written in a batch and then acked. */
 export interface Settled {
@@ -54,13 +55,13 @@ export async function chargeDelivery(deps: ChargeDeps, message: ConsumeMessage, 
     const reason = reasonOf(err);
     const pending = { ...base, status: 'pending' as const, providerRef: undefined, lastError: `${reason.code}: ${reason.message}`, expectedCopy };
     if (BreakerOpen.is(err)) {
-      const copy = copyOf(message, EXCHANGES.paymentsRetry, PARKED_ROUTING_KEY);
+      const copy = copyOf(message, DEFAULT_EXCHANGE, PARKED_QUEUE);
       return { message, outcome: 'parked', orderId: order.id, payment: { ...pending, liveCopy: copy.copyId }, republish: copy.message };
     }
     const retriable = err instanceof CodedError ? err.retriable : true;
     const plan = retriable ? planFailure(message.properties.headers, deps.config.MAX_RETRIES) : { kind: 'dead' as const, retries: 0 };
     if (plan.kind === 'retry') {
-      const copy = copyOf(message, EXCHANGES.paymentsRetry, String(plan.retry));
+      const copy = copyOf(message, DEFAULT_EXCHANGE, retryQueueName(QUEUES.payments, plan.retry));
       return { message, outcome: 'retry_scheduled', orderId: order.id, payment: { ...pending, liveCopy: copy.copyId }, republish: copy.message };
     }
     const final = retriable ? new RetriesExhausted([plan.retries + 1, reason.message], { cause: err }) : (err as CodedError);

@@ -1,9 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { CodedError } from '@orderflow/errors';
-import { EXCHANGES, HEADERS, type OutgoingMessage } from '@orderflow/messaging';
+import { deadLetterQueueName } from '@orderflow/consumer-contract';
+import { HEADERS, QUEUES, type OutgoingMessage } from '@orderflow/messaging';
 import { injectTraceContext } from '@orderflow/telemetry';
 import type { ConsumeMessage } from 'amqplib';
 import { PAYMENT_HEADERS } from './headers.ts';
+
+/**
+ * The exchange every copy is published to: the default one, which routes to the queue named
+ * by the routing key. Retry, parked and dead-letter copies go straight to their queue by name,
+ * so the worker needs no exchange of its own and the same publish works whether it declared
+ * the queues or an OrderPipeline did (docs/operator.md, "The operator and the apps it runs").
+ */
+export const DEFAULT_EXCHANGE = '';
 
 /** A copy of a delivery to publish, and the id it carries. */
 export interface Copy {
@@ -41,7 +50,7 @@ export function copyOf(message: ConsumeMessage, exchange: string, routingKey: st
 
 /** The dead letter of a delivery from `sourceQueue`, with why it died (replay reads the source back). */
 export function deadLetterOf(message: ConsumeMessage, reason: CodedError, sourceQueue: string): Copy {
-  return copyOf(message, EXCHANGES.paymentsDead, sourceQueue, {
+  return copyOf(message, DEFAULT_EXCHANGE, deadLetterQueueName(QUEUES.payments), {
     [HEADERS.deadReason]: reason.message,
     [PAYMENT_HEADERS.errorCode]: reason.code,
     [PAYMENT_HEADERS.deadAt]: new Date().toISOString(),

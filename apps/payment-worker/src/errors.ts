@@ -60,3 +60,11 @@ export const NotReady = defineError<[string]>({
   statusCode: 503,
   retriable: true,
 });
+
+/** TOPOLOGY_MODE=verify and a queue the worker needs does not exist: the pipeline must declare it. */
+export const TopologyMissing = defineError<[string, string]>({
+  code: 'PAYMENTS_ERR_TOPOLOGY_MISSING',
+  message: (queue, vhostHint) => `queue "${queue}" does not exist (TOPOLOGY_MODE=verify: the OrderPipeline declares the topology and the operator applies it; ${vhostHint})`,
+  statusCode: 503,
+  retriable: true,
+});

@@ -14,7 +14,7 @@ import { writePrometheusTarget } from '@orderflow/http';
 import { replayDeadLetters } from './replay.ts';
 import { buildServer } from './server.ts';
 import { statusRecorder } from './status.ts';
-import { declarePaymentTopology } from './topology.ts';
+import { preparePaymentTopology } from './topology.ts';
 
 const config = loadWorkerConfig();
 const logger = createLogger('payment-worker', { level: config.LOG_LEVEL });
@@ -52,8 +52,9 @@ const consumer = new PaymentConsumer({
   connection,
   prefetch: config.PREFETCH,
   logger,
-  // Declared before every subscription, so a deleted queue or exchange is put back.
-  declareTopology: (channel) => declarePaymentTopology(channel, config),
+  // Before every subscription: declared (so a deleted queue is put back), or under the
+  // operator (TOPOLOGY_MODE=verify) checked to exist as the pipeline declared it.
+  declareTopology: (channel) => preparePaymentTopology(channel, config),
   processor: { config, pool, publisher, provider, policy, recordTransitions: statusRecorder((refused) => logger.warn({ refused }, 'order status changes refused by the status emitter')), metrics },
 });
 

@@ -53,7 +53,7 @@ describe('OrderPipeline CRD', () => {
     const typed = Value.Decode(OrderPipelineSpec, spec);
     expect(typed.deletionPolicy).toBe('DeleteIfEmpty');
     expect(typed.rabbitmq?.exchanges[0]?.durable).toBe(true);
-    expect(typed.rabbitmq?.queues[1]?.bindings[0]?.routingKey).toBe('');
+    expect(typed.rabbitmq?.queues.find((q) => q.name === 'billing')?.bindings[0]?.routingKey).toBe('');
     expect(typed.consumers[0]?.scaling.scaleDownStabilizationSeconds).toBe(60);
   });
 });

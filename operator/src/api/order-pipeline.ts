@@ -100,22 +100,50 @@ const KeyRef = (what: string) =>
     { description: `A key of a ${what} (as in a Pod's env).` },
   );
 
-/** One environment variable of a consumer: a plain value, or a reference to a Secret or ConfigMap key. */
+/**
+ * The Pod fields the kubelet can put in a variable (the Downward API's `fieldRef` for env),
+ * e.g. `metadata.name`: a consumer's stable instance id.
+ */
+const ENV_FIELD_PATH = "^(metadata\\.(name|namespace|uid|labels\\['[^']+'\\]|annotations\\['[^']+'\\])|spec\\.(nodeName|serviceAccountName)|status\\.(hostIP|hostIPs|podIP|podIPs))$";
+
+/** A field of the consumer's own Pod, as in a Pod's env (`valueFrom.fieldRef`). */
+export const FieldRef = Type.Object(
+  {
+    fieldPath: Type.String({ minLength: 1, maxLength: 320, pattern: ENV_FIELD_PATH, description: "A Pod field the kubelet resolves: metadata.name, metadata.namespace, metadata.uid, metadata.labels['<key>'], metadata.annotations['<key>'], spec.nodeName, spec.serviceAccountName, status.hostIP(s), status.podIP(s)." }),
+  },
+  { description: "A field of the consumer's Pod (the Downward API), e.g. metadata.name for a stable instance id." },
+);
+
+/** One environment variable of a consumer: a plain value, or a reference to a Secret or ConfigMap key or a field of its Pod. */
 export const EnvVar = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 256, pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' }),
     value: Type.Optional(Type.String({ maxLength: 32768, description: 'A plain value: stored in clear in the pipeline. Never a credential.' })),
     valueFrom: Type.Optional(
       Type.Object(
-        { secretKeyRef: Type.Optional(KeyRef('Secret')), configMapKeyRef: Type.Optional(KeyRef('ConfigMap')) },
+        { secretKeyRef: Type.Optional(KeyRef('Secret')), configMapKeyRef: Type.Optional(KeyRef('ConfigMap')), fieldRef: Type.Optional(FieldRef) },
         k({
           description: 'Where the value comes from; credentials go in a Secret.',
-          'x-kubernetes-validations': [{ rule: 'has(self.secretKeyRef) != has(self.configMapKeyRef)', message: 'valueFrom needs exactly one of secretKeyRef or configMapKeyRef' }],
+          'x-kubernetes-validations': [
+            {
+              rule: '(has(self.secretKeyRef) ? 1 : 0) + (has(self.configMapKeyRef) ? 1 : 0) + (has(self.fieldRef) ? 1 : 0) == 1',
+              message: 'valueFrom needs exactly one of secretKeyRef, configMapKeyRef or fieldRef',
+            },
+          ],
         }),
       ),
     ),
   },
   k({ 'x-kubernetes-validations': [{ rule: '!(has(self.value) && has(self.valueFrom))', message: 'an env entry has either value or valueFrom, not both', reason: 'FieldValueInvalid' }] }),
+);
+
+/** A Secret key mounted as a file; the consumer is told its path as `<name>_FILE`. */
+export const SecretFile = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Z][A-Z0-9_]*$', description: 'The variable the file stands for (DATABASE_URL gives DATABASE_URL_FILE).' }),
+    secretKeyRef: KeyRef('Secret'),
+  },
+  { description: 'A credential the consumer reads from a file (a mounted Secret key).' },
 );
 
 export const ConsumerSpec = Type.Object(
@@ -127,6 +155,9 @@ export const ConsumerSpec = Type.Object(
         queue: Type.Optional(Type.String({ ...RABBIT_NAME, description: 'A queue of this pipeline.' })),
         topic: Type.Optional(Type.String({ ...TOPIC_NAME, description: 'A topic of this pipeline.' })),
         group: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Kafka consumer group (required with topic).' })),
+        prefetch: Type.Optional(
+          Type.Integer({ minimum: 1, maximum: 65_535, description: 'Queue only: unacknowledged messages the broker may push to one replica at once (PREFETCH; 200 when unset).' }),
+        ),
         offsetResetPolicy: Type.Optional(
           StringEnum(['latest', 'earliest'] as const, {
             description:
@@ -139,10 +170,20 @@ export const ConsumerSpec = Type.Object(
           { rule: 'has(self.queue) != has(self.topic)', message: 'source needs exactly one of queue or topic' },
           { rule: '!has(self.topic) || has(self.group)', message: 'a topic source needs a consumer group', fieldPath: '.group', reason: 'FieldValueRequired' },
           { rule: '!has(self.offsetResetPolicy) || has(self.topic)', message: 'offsetResetPolicy applies to a topic source only', fieldPath: '.offsetResetPolicy' },
+          { rule: '!has(self.prefetch) || has(self.queue)', message: 'prefetch applies to a queue source only', fieldPath: '.prefetch' },
         ],
       }),
     ),
     env: Type.Optional(Type.Array(EnvVar, k({ maxItems: 64, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], description: 'Extra environment variables for the consumer container, as in a Pod. Credentials belong in a Secret, referenced with valueFrom.secretKeyRef: a plain value is stored in clear in the pipeline (etcd).' }))),
+    secretFiles: Type.Optional(
+      Type.Array(SecretFile, k({ maxItems: 16, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], description: 'Secret keys the consumer reads as files: each is mounted read-only and named to the consumer as <name>_FILE.' })),
+    ),
+    resources: Type.Optional(
+      Type.Object(
+        { requests: Type.Optional(StringMap({ description: 'cpu, memory, ...' })), limits: Type.Optional(StringMap({ description: 'cpu, memory, ...' })) },
+        { description: 'The container\'s resource requests and limits; requests cpu 100m, memory 128Mi and limit memory 256Mi when unset.' },
+      ),
+    ),
     scaling: ScalingSpec,
   },
 );
@@ -235,6 +276,7 @@ export type TopicSpec = Static<typeof TopicSpec>;
 export type ScalingSpec = Static<typeof ScalingSpec>;
 export type ConsumerSpec = Static<typeof ConsumerSpec>;
 export type EnvVar = Static<typeof EnvVar>;
+export type SecretFile = Static<typeof SecretFile>;
 export type OrderPipelineSpec = Static<typeof OrderPipelineSpec>;
 export type OrderPipelineStatus = Static<typeof OrderPipelineStatus>;
 export type Condition = Static<typeof Condition>;

@@ -1,5 +1,4 @@
-import kafkajs from 'kafkajs';
-import { fixKafkajsRequestQueueTimer } from './request-queue-fix.ts';
+import { Admin } from '@platformatic/kafka';
 
 /** Options for {@link KafkaAdminSession}. */
 export interface KafkaAdminSessionOptions {
@@ -7,61 +6,45 @@ export interface KafkaAdminSessionOptions {
   clientId: string;
 }
 
-function staleTopicMetadata(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if ((e as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION' || /does not host this topic-partition/.test(e.message)) return true;
-  }
-  return false;
-}
-
 /**
- * One Kafka admin connection for the operator (built once, like every downstream client).
- * kafkajs keeps refreshing metadata for every topic it ever touched; after a topic is
- * deleted behind its back (by hand, or by another pipeline) every later call fails with
- * UNKNOWN_TOPIC_OR_PARTITION. On that error the session replaces the client, so the next
- * reconcile starts clean; the error itself still goes to the caller, which retries.
+ * One Kafka admin client for the operator (built once, like every downstream client), on
+ * `@platformatic/kafka`. The client connects on first use and reconnects by itself; every
+ * metadata read the operator makes forces a refresh, so a topic deleted or grown behind its
+ * back is seen as it is. Retries inside the client are few and short: a reconcile that fails
+ * is retried by the work queue with its own backoff, and a lag read serves the API server,
+ * which would rather get an error than wait.
  */
 export class KafkaAdminSession {
-  readonly #kafka: kafkajs.Kafka;
-  #admin: Promise<kafkajs.Admin> | undefined;
+  readonly #options: KafkaAdminSessionOptions;
+  #admin: Admin | undefined;
 
   constructor(options: KafkaAdminSessionOptions) {
-    fixKafkajsRequestQueueTimer();
-    this.#kafka = new kafkajs.Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: kafkajs.logLevel.NOTHING });
+    this.#options = options;
   }
 
-  async #get(): Promise<kafkajs.Admin> {
-    this.#admin ??= (async () => {
-      const admin = this.#kafka.admin();
-      await admin.connect();
-      return admin;
-    })();
-    try {
-      return await this.#admin;
-    } catch (err) {
-      this.#admin = undefined;
-      throw err;
-    }
+  #get(): Admin {
+    this.#admin ??= new Admin({
+      clientId: this.#options.clientId,
+      bootstrapBrokers: this.#options.brokers,
+      // Never create a topic by asking about it: topics exist because a pipeline declares them.
+      autocreateTopics: false,
+      retries: 2,
+      retryDelay: 250,
+      timeout: 10_000,
+      connectTimeout: 5_000,
+    });
+    return this.#admin;
   }
 
-  /** Runs `fn` with the admin client; a stale-metadata failure replaces the client. */
-  async use<T>(fn: (admin: kafkajs.Admin) => Promise<T>): Promise<T> {
-    const admin = await this.#get();
-    try {
-      return await fn(admin);
-    } catch (err) {
-      if (staleTopicMetadata(err)) await this.reset();
-      throw err;
-    }
+  /** Runs `fn` with the admin client. */
+  async use<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+    return fn(this.#get());
   }
 
-  async reset(): Promise<void> {
-    const old = this.#admin;
-    this.#admin = undefined;
-    await old?.then(async (a) => a.disconnect()).catch(() => undefined);
-  }
-
+  /** Closes the client's connections; a later {@link use} opens new ones. */
   async close(): Promise<void> {
-    await this.reset();
+    const admin = this.#admin;
+    this.#admin = undefined;
+    await admin?.close().catch(() => undefined);
   }
 }

@@ -1,11 +1,9 @@
-import type { Admin, ConfigResourceTypes } from 'kafkajs';
+import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes, findErrorBy, type Admin } from '@platformatic/kafka';
 import type { TopicDecl } from '../desired.ts';
 import { KafkaAdminFailed } from '../errors.ts';
 import { EVENT, REASON } from '../names.ts';
 import { emptyOutcome, type ApplyOutcome } from '../outcome.ts';
-
-// kafkajs is CommonJS and its enums are not named ESM exports; TOPIC is 2 in the protocol.
-const TOPIC_RESOURCE = 2 as ConfigResourceTypes.TOPIC;
+import { partitionCounts, topicOffsets } from './topic-offsets.ts';
 
 /** A topic's partitions as reported in the pipeline's status. */
 export interface TopicState {
@@ -30,6 +28,31 @@ function kafkaError(what: string, err: unknown): Error {
   return new KafkaAdminFailed([what, detail], { cause: err });
 }
 
+// @platformatic/kafka 2.12 deduplicates concurrent createPartitions calls under one key
+// whatever their topics: a second pipeline growing its topic while the first one's call is in
+// flight would get the first one's answer and its own request would never be sent. So the
+// calls on one client go one at a time.
+const partitionGrowth = new WeakMap<Admin, Promise<unknown>>();
+
+async function growPartitions(admin: Admin, topic: string, count: number): Promise<void> {
+  const before = partitionGrowth.get(admin) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(async () => admin.createPartitions({ topics: [{ name: topic, count }] }));
+  partitionGrowth.set(admin, mine);
+  await mine;
+}
+
+async function createTopic(admin: Admin, t: TopicDecl): Promise<void> {
+  try {
+    await admin.createTopics({
+      topics: [{ topic: t.name, partitions: t.partitions, ...(t.replicationFactor === undefined ? {} : { replicas: t.replicationFactor }) }],
+      configs: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+    });
+  } catch (err) {
+    // Another reconcile (or a restarted operator) may have created it in the meantime.
+    if (!(err instanceof Error && findErrorBy(err, 'apiId', 'TOPIC_ALREADY_EXISTS'))) throw err;
+  }
+}
+
 /**
  * Makes Kafka match the desired topics: creates missing ones (also those deleted by hand)
  * with partitions and config, grows partitions, refuses decreases in a condition, and aligns
@@ -41,9 +64,7 @@ export async function applyTopics(admin: Admin, topics: TopicDecl[], opts: { fir
   let existing: Map<string, number>;
   try {
     const names = new Set(await admin.listTopics());
-    const present = topics.filter((t) => names.has(t.name)).map((t) => t.name);
-    const meta = present.length === 0 ? { topics: [] } : await admin.fetchTopicMetadata({ topics: present });
-    existing = new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
+    existing = await partitionCounts(admin, topics.filter((t) => names.has(t.name)).map((t) => t.name));
   } catch (err) {
     throw kafkaError('reading topic metadata', err);
   }
@@ -51,19 +72,10 @@ export async function applyTopics(admin: Admin, topics: TopicDecl[], opts: { fir
   const missing = topics.filter((t) => !existing.has(t.name));
   if (missing.length > 0) {
     try {
-      await admin.createTopics({
-        // Waiting for leaders polls metadata that a fresh topic may not have yet; the status reads partitions next time.
-        waitForLeaders: false,
-        topics: missing.map((t) => ({
-          topic: t.name,
-          numPartitions: t.partitions,
-          ...(t.replicationFactor === undefined ? {} : { replicationFactor: t.replicationFactor }),
-          configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
-        })),
-      });
+      // One request per topic: a CreateTopics request's configs apply to every topic in it.
+      await Promise.all(missing.map(async (t) => createTopic(admin, t)));
     } catch (err) {
-      // Another reconcile (or a restarted operator) may have created it in the meantime.
-      if (!(err instanceof Error && /already exists/i.test(err.message))) throw kafkaError('creating topics', err);
+      throw kafkaError('creating topics', err);
     }
     for (const t of missing) {
       existing.set(t.name, t.partitions);
@@ -81,7 +93,7 @@ export async function applyTopics(admin: Admin, topics: TopicDecl[], opts: { fir
     const decision = partitionDecision(have, t.partitions);
     if (decision === 'grow') {
       try {
-        await admin.createPartitions({ topicPartitions: [{ topic: t.name, count: t.partitions }] });
+        await growPartitions(admin, t.name, t.partitions);
       } catch (err) {
         throw kafkaError(`growing ${t.name} to ${t.partitions} partitions`, err);
       }
@@ -100,20 +112,30 @@ export async function applyTopics(admin: Admin, topics: TopicDecl[], opts: { fir
   return out;
 }
 
+/**
+ * Sets the config keys the spec names and whose values differ, with IncrementalAlterConfigs:
+ * only those keys change, so a setting the pipeline does not name (set by a person or another
+ * tool) is kept. (The older AlterConfigs replaces a topic's whole dynamic config.) A key
+ * removed from the spec is left as the broker has it: the operator cannot tell whether it set it.
+ */
 async function alignConfig(admin: Admin, topics: TopicDecl[], out: TopicsResult): Promise<void> {
   try {
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: topics.map((t) => ({ type: TOPIC_RESOURCE, name: t.name, configNames: Object.keys(t.config) })),
+      resources: topics.map((t) => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName: t.name, configurationKeys: Object.keys(t.config) })),
     });
     for (const t of topics) {
-      const entries = described.resources.find((r) => r.resourceName === t.name)?.configEntries ?? [];
-      const differs = Object.entries(t.config).filter(([name, value]) => entries.find((e) => e.configName === name)?.configValue !== value);
+      const entries = described.find((r) => r.resourceName === t.name)?.configs ?? [];
+      const differs = Object.entries(t.config).filter(([name, value]) => entries.find((e) => e.name === name)?.value !== value);
       if (differs.length === 0) continue;
-      // AlterConfigs replaces a topic's dynamic config: send every key the spec names.
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: [{ type: TOPIC_RESOURCE, name: t.name, configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })) }],
+      await admin.incrementalAlterConfigs({
+        resources: [
+          {
+            resourceType: ConfigResourceTypes.TOPIC,
+            resourceName: t.name,
+            configs: differs.map(([name, value]) => ({ name, value, configOperation: IncrementalAlterConfigOperationTypes.SET })),
+          },
+        ],
       });
       out.events.push({ type: 'Normal', reason: EVENT.topicConfigUpdated, message: `topic ${t.name}: set ${differs.map(([n, v]) => `${n}=${v}`).join(', ')}` });
     }
@@ -131,8 +153,8 @@ export async function deleteTopics(admin: Admin, topics: TopicDecl[], policy: 'D
     for (const t of topics) {
       if (!names.has(t.name)) continue;
       if (policy === 'DeleteIfEmpty') {
-        const offsets = await admin.fetchTopicOffsets(t.name);
-        if (offsets.some((o) => BigInt(o.high) > BigInt(o.low))) {
+        const offsets = await topicOffsets(admin, t.name);
+        if (offsets.some((o) => o.high > o.low)) {
           result.retained.push(`topic ${t.name} (holds records)`);
           continue;
         }

@@ -1,4 +1,5 @@
 import type { KafkaAdminSession } from '../kafka/admin-session.ts';
+import { committedOffsets, topicOffsets } from '../kafka/topic-offsets.ts';
 import type { ConsumerSpec, OrderPipeline } from '../api/order-pipeline.ts';
 import { KafkaAdminFailed } from '../errors.ts';
 import type { ManagementClient } from '../rabbitmq/management-client.ts';
@@ -53,12 +54,9 @@ export async function measureLag(sources: LagSources, p: OrderPipeline, c: Consu
   const topic = c.source.topic!;
   if (sources.kafka === undefined) throw new TypeError('Kafka is not configured');
   try {
-    const [ends, committed] = await sources.kafka.use(async (admin) =>
-      Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: c.source.group!, topics: [topic] })]),
-    );
-    const byPartition = new Map((committed[0]?.partitions ?? []).map((x) => [x.partition, BigInt(x.offset)]));
+    const [ends, committed] = await sources.kafka.use(async (admin) => Promise.all([topicOffsets(admin, topic), committedOffsets(admin, c.source.group!, topic)]));
     return kafkaLag(
-      ends.map((e) => ({ partition: e.partition, high: BigInt(e.high), low: BigInt(e.low), committed: byPartition.get(e.partition) ?? -1n })),
+      ends.map((e) => ({ ...e, committed: committed.get(e.partition) ?? -1n })),
       c.source.offsetResetPolicy ?? 'latest',
     );
   } catch (err) {

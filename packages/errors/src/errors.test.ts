@@ -32,10 +32,10 @@ describe('defineError', () => {
 });
 
 describe('isRetriable', () => {
-  it('trusts coded errors, kafkajs-style flags and transient socket codes', () => {
+  it('trusts coded errors, client retry flags and transient socket codes', () => {
     const Busy = defineError({ code: 'TEST_ERR_BUSY', message: 'busy', retriable: true });
     expect(isRetriable(new Busy([]))).toBe(true);
-    expect(isRetriable({ name: 'KafkaJSError', retriable: false })).toBe(false);
+    expect(isRetriable({ name: 'ClientError', retriable: false })).toBe(false);
     expect(isRetriable(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe(true);
     expect(isRetriable(new Error('wrapped', { cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }) }))).toBe(true);
     expect(isRetriable(new TypeError('bad'))).toBe(false);

@@ -1,3 +1,7 @@
+export { startKafkaNode } from './kafka-node.ts';
+export type { KafkaNode } from './kafka-node.ts';
+export { createTestTopics, deleteTestTopics, readTopic, testKafkaSettings } from './kafka.ts';
+export type { ReadRecord } from './kafka.ts';
 export { createTestDatabase } from './postgres.ts';
 export type { TestDatabase } from './postgres.ts';
 export { createTestVhost, rabbitmqManagement } from './rabbitmq.ts';

@@ -11,6 +11,8 @@ export interface OutboxPrunerOptions {
   intervalMs?: number;
   /** Rows deleted per statement at most, so one prune never holds long locks (default 5,000). */
   chunk?: number;
+  /** Kafka publishing is on: a row is kept until Kafka has it too (`kafka_published_at`). */
+  requireKafka?: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export class OutboxPruner {
         `delete from outbox where id in (
            select id from outbox
             where published_at is not null and published_at < now() - make_interval(secs => $1::double precision / 1000)
+              ${this.#o.requireKafka === true ? 'and kafka_published_at is not null' : ''}
             order by id limit $2)`,
         [this.#o.retentionMs, chunk],
       );

@@ -1,0 +1,15 @@
+export { createAdmin, ensureTopics, growPartitions, partitionCounts } from './admin.ts';
+export type { TopicSpec } from './admin.ts';
+export { isFenced, toKafkaError } from './classify.ts';
+export { KafkaConfigSchema, kafkaClientOptions, kafkaSettingsFromConfig } from './client-options.ts';
+export type { KafkaClientSettings, KafkaConfig } from './client-options.ts';
+export { createReadCommittedConsumer } from './consumer.ts';
+export type { ReadCommittedConsumerOptions, StringConsumer } from './consumer.ts';
+export { ALERT_KINDS, OrderAlertRecord, OrderStatsRecord, alertId } from './contract.ts';
+export type { AlertKind } from './contract.ts';
+export { KafkaFailed, KafkaUnavailable, PartitionsShrink, ProducerFenced, TopicMissing } from './errors.ts';
+export { createPartitionLagGauge, measureLag, recordLag } from './lag.ts';
+export type { LagLabels } from './lag.ts';
+export { createIdempotentProducer, createTransactionalProducer, inTransaction, initTransactions } from './producer.ts';
+export type { StringProducer, StringTransaction, TransactionOptions } from './producer.ts';
+export { DEAD_LETTER_HEADERS, ORDER_EVENT_HEADERS, TOPICS } from './topics.ts';
