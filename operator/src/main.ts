@@ -1,3 +1,5 @@
+// First: tracing must patch node:http before anything loads it.
+import './instrument.ts';
 import type { Server as HttpsServer } from 'node:https';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
