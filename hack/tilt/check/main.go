@@ -137,13 +137,11 @@ func step(kind string, params ...string) func(starlark.Tuple, []starlark.Tuple) 
 }
 
 func (r *recorder) builtins() starlark.StringDict {
-	helmCount := 0
-	blob := func(kind string) func(starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
-		return func(args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
-			// Stands for the YAML Tilt would produce; the test renders the chart itself.
-			helmCount++
-			return starlark.String(fmt.Sprintf("<%s #%d>", kind, helmCount)), nil
+	blob := func(args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		if len(args) != 1 {
+			return nil, fmt.Errorf("blob: one string is required")
 		}
+		return args[0], nil
 	}
 	readFile := func(args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		if len(args) < 1 {
@@ -186,8 +184,10 @@ func (r *recorder) builtins() starlark.StringDict {
 		"local_resource":     r.record("local_resource", nil),
 		"watch_file":         r.record("watch_file", nil),
 		"update_settings":    r.record("update_settings", nil),
-		"helm":               r.record("helm", blob("helm")),
-		"blob":               r.record("blob", blob("blob")),
+		"helm":               r.record("helm", r.helm),
+		"blob":               r.record("blob", blob),
+		"decode_yaml_stream": r.record("decode_yaml_stream", decodeYAMLStream),
+		"encode_yaml_stream": r.record("encode_yaml_stream", encodeYAMLStream),
 		"read_file":          r.record("read_file", readFile),
 		// local() runs a command when Tilt loads the file; here it runs nothing.
 		"local":        r.record("local", func(starlark.Tuple, []starlark.Tuple) (starlark.Value, error) { return starlark.String(""), nil }),
