@@ -228,11 +228,14 @@ export class Processor {
     const unknown = owned.filter((p) => !positions.has(p));
     // Not processed in this run yet: the group's committed offset is the position. Without one
     // the reset policy decides, as in the operator's lag: `earliest` starts at the log start
-    // (everything is lag), `latest` at the log end (no lag until records arrive and are read).
+    // (everything retained is lag); `latest` started at the log end, so it reports 0 until this
+    // run has processed a record there (a quiet partition is never stuck at its whole length).
     const atEnd = new Set<number>();
     if (unknown.length > 0) {
       const committed = (await consumer.listCommittedOffsets({ topics: [{ topic, partitions: unknown }] })).get(topic) ?? [];
       for (const p of unknown) {
+        // A batch may have committed meanwhile: its position is newer than the group's.
+        if (positions.has(p)) continue;
         const offset = committed[p] ?? -1n;
         if (offset >= 0n) positions.set(p, offset);
         else if (this.#o.offsetReset === 'earliest') positions.set(p, 0n);
