@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, stackHelm, tiltCalls, type TiltCall } from './tilt-calls.ts';
@@ -26,7 +26,12 @@ describe('the Tiltfile, evaluated by Starlark with recording builtins', () => {
 
   it('builds every app image, installs the chart with the dev values and groups the resources', () => {
     const refs = calls.filter((c) => c.fn === 'docker_build').map((c) => c.args[0]);
-    expect(refs.sort()).toEqual(['orderflow.local/operator', 'orderflow.local/order-api', 'orderflow.local/payment-provider', 'orderflow.local/payment-worker']);
+    // Every workspace that ships an image (has a Dockerfile) is built by the Tiltfile.
+    const imaged = [...readdirSync(join(repoRoot, 'apps')).map((a) => join('apps', a)), 'operator']
+      .filter((dir) => existsSync(join(repoRoot, dir, 'Dockerfile')))
+      .map((dir) => `orderflow.local/${dir.split('/').pop()!}`);
+    expect(imaged.length).toBeGreaterThan(3);
+    expect(refs.sort()).toEqual(imaged.sort());
     const helmCall = calls.find((c) => c.fn === 'helm')!;
     expect(helmCall.args[0]).toBe('charts/orderflow');
     expect(helmCall.kwargs.values).toEqual(['charts/orderflow/ci/dev-values.yaml']);
