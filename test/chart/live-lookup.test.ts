@@ -36,7 +36,7 @@ describe('lookups against the live API server', () => {
       await kubectl(['delete', 'namespace', namespace, '--wait=false']);
     });
     const render = () =>
-      helmTemplate('--namespace', namespace, '-f', join(chartDir, 'ci/production-values.yaml'), '--dry-run=server', '--show-only', 'templates/operator/external-metrics-apiservice.yaml');
+      helmTemplate('--namespace', namespace, '-f', join(chartDir, 'ci/production-values.yaml'), '--set', 'externalMetrics.certificate.mode=helm', '--dry-run=server', '--show-only', 'templates/operator/external-metrics-apiservice.yaml');
 
     const install = await render();
     const [secret] = await documents(install, 'Secret');
