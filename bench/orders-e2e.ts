@@ -1,11 +1,12 @@
 // End-to-end benchmark: HTTP accepted → paid, on the local stack with durability on.
 //   node bench/orders-e2e.ts [--orders 10000] [--http-concurrency 128] [--runs 1]
-//                            [--sweep 1,10,50,200] [--celery] [--only main|sweep|celery]
+//                            [--sweep 1,10,50,200] [--celery] [--only main|sweep|celery|tracing]
 //                            [--kafka]  (main runs twice each: Kafka publishing off, then on)
 // Prints the figures; nothing here asserts a time.
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runCeleryComparison } from './lib/celery-baseline.ts';
+import { stackSetting } from '@orderflow/testkit';
 import { runE2e, type E2eResult } from './lib/e2e-run.ts';
 import { kafkaPublishingEnv } from './lib/kafka-topics.ts';
 import { mib, ms, table } from './lib/stats.ts';
@@ -70,6 +71,21 @@ if (sections.includes('main')) {
     }
   }
   console.log(`## ${orders} orders end to end (worker defaults: PREFETCH 200, CONCURRENCY 64, BATCH_SIZE 200)\n`);
+  console.log(`${table(headers, rows)}\n`);
+}
+
+if (sections.includes('tracing')) {
+  // Tracing off, sampling 10 % and 100 % of new traces, side by side; spans go to the stack's Jaeger.
+  const rows: string[][] = [];
+  for (const ratio of ['0', '0.1', '1']) {
+    log(`tracing: sample ratio ${ratio}`);
+    const before = load();
+    const appEnv: Record<string, string> = ratio === '0' ? {} : { TRACING_SAMPLE_RATIO: ratio, OTEL_EXPORTER_OTLP_ENDPOINT: stackSetting('OTEL_EXPORTER_OTLP_ENDPOINT') };
+    const r = await runE2e({ orders, httpConcurrency, log, appEnv });
+    if (r.charges !== orders) throw new Error(`provider charged ${r.charges} orders, expected ${orders}`);
+    rows.push(row(ratio === '0' ? 'tracing off' : `tracing ${Number(ratio) * 100} %`, r, before));
+  }
+  console.log(`## Tracing cost (${orders} orders end to end each; TRACING_SAMPLE_RATIO on all three apps)\n`);
   console.log(`${table(headers, rows)}\n`);
 }
 

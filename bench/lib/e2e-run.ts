@@ -14,6 +14,8 @@ export interface E2eOptions {
   providerEnv?: Record<string, string>;
   /** Extra environment for order-api (e.g. Kafka publishing on). */
   orderApiEnv?: Record<string, string>;
+  /** Extra environment for all three apps (tracing settings, for example). */
+  appEnv?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -50,9 +52,9 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
   const [db, vhost] = await Promise.all([createDatabase('bench_e2e'), createVhost('bench-e2e')]);
   const apps: Record<string, RunningApp> = {};
   try {
-    apps.provider = await startApp('payment-provider', { PROVIDER_ADMIN_TOKEN: ADMIN_TOKEN, ...options.providerEnv });
-    apps['order-api'] = await startApp('order-api', { DATABASE_URL: db.url, RABBITMQ_URL: vhost.url, ...options.orderApiEnv });
-    apps['payment-worker'] = await startApp('payment-worker', { DATABASE_URL: db.url, RABBITMQ_URL: vhost.url, PROVIDER_URL: apps.provider.url, ...options.workerEnv });
+    apps.provider = await startApp('payment-provider', { ...options.appEnv, PROVIDER_ADMIN_TOKEN: ADMIN_TOKEN, ...options.providerEnv });
+    apps['order-api'] = await startApp('order-api', { ...options.appEnv, DATABASE_URL: db.url, RABBITMQ_URL: vhost.url, ...options.orderApiEnv });
+    apps['payment-worker'] = await startApp('payment-worker', { ...options.appEnv, DATABASE_URL: db.url, RABBITMQ_URL: vhost.url, PROVIDER_URL: apps.provider.url, ...options.workerEnv });
     log(`  apps up (db ${new URL(db.url).pathname.slice(1)}, vhost ${vhost.name})`);
 
     const cpuAtStart = Object.fromEntries(Object.entries(apps).map(([name, app]) => [name, app.cpuSeconds()]));

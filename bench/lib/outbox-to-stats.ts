@@ -63,10 +63,11 @@ export async function runOutboxToStats(settings: KafkaClientSettings, options: {
     const brokers = settings.brokers.join(',');
     agg = await startAggregator({
       KAFKA_BROKERS: brokers,
-      KAFKA_GROUP_ID: `${prefix}.aggregator`,
+      ORDERFLOW_KAFKA_GROUP: `${prefix}.aggregator`,
+      ORDERFLOW_KAFKA_OFFSET_RESET: 'earliest',
       KAFKA_TRANSACTIONAL_ID_PREFIX: `${prefix}.aggregator`,
       POD_NAME: 'bench-0',
-      SOURCE_TOPIC: topics.source,
+      ORDERFLOW_KAFKA_TOPIC: topics.source,
       STATS_TOPIC: topics.stats,
       ALERTS_TOPIC: topics.alerts,
       DEAD_LETTER_TOPIC: topics.dlt,

@@ -1,8 +1,23 @@
-# Prometheus from Debian. Scrapes itself, RabbitMQ's prometheus plugin, and whatever the
+# Prometheus from Debian (promtool comes with it). Evaluates orderflow's alert rules
+# (monitoring/alerts/*.rules.yml). Scrapes itself, RabbitMQ's prometheus plugin, and whatever the
 # platform registers as file_sd targets in $ORDERFLOW_STATE/prometheus/targets/*.json.
+# Each target file names its owner (`<job>-<address>-pid<N>.json`, packages/http
+# prometheus-target.ts), whose watcher deletes it when the process ends; start-up also sweeps
+# the files of processes that died while no watcher ran (a reboot, a killed session).
 PROMETHEUS_PORT=9090
 
 prometheus_install() { apt_install prometheus; }
+
+# Remove target files whose owning process is gone.
+_prometheus_sweep_targets() {
+  local f pid
+  for f in "$1"/*-pid*.json; do
+    [[ -e $f ]] || continue
+    pid="${f##*-pid}"; pid="${pid%.json}"
+    [[ $pid =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null && [[ ! -d /proc/$pid ]] && rm -f -- "$f"
+  done
+  return 0
+}
 
 _prometheus_ready() { http_ok "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"; }
 
@@ -11,10 +26,13 @@ prometheus_start() {
   if svc_running prometheus; then return 0; fi
   require_free_port prometheus "$PROMETHEUS_PORT"
   mkdir -p "$dir/data" "$dir/targets"
+  _prometheus_sweep_targets "$dir/targets"
   cat >"$dir/prometheus.yml" <<CONF
 global:
   scrape_interval: 5s
   evaluation_interval: 5s
+# orderflow's alert rules, the same the chart's PrometheusRule carries (docs/runbooks.md).
+rule_files: ["$REPO_DIR/monitoring/alerts/*.rules.yml"]
 scrape_configs:
   - job_name: prometheus
     static_configs: [ { targets: ["127.0.0.1:$PROMETHEUS_PORT"] } ]

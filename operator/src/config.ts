@@ -71,6 +71,28 @@ export const OperatorConfigSchema = Type.Object({
    * with `none` (which refuses any address that is not loopback).
    */
   EXTERNAL_METRICS_HOST: env.optional(env.string({ minLength: 1 })),
+  /**
+   * The operator makes and rotates the external metrics serving certificate itself (as KEDA's
+   * --enable-cert-rotation): a CA and a certificate for EXTERNAL_METRICS_SERVICE in a Secret it
+   * keeps, and the APIService's caBundle; the TLS files are then not read.
+   */
+  EXTERNAL_METRICS_CERT_ROTATION: env.bool(false),
+  /** The Secret that holds the CA and the serving certificate (ca.crt, ca.key, tls.crt, tls.key). */
+  EXTERNAL_METRICS_CERT_SECRET: env.string({ default: 'orderflow-external-metrics-cert', minLength: 1, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' }),
+  /** Namespace of the Secret and of the Service the API server dials; LEASE_NAMESPACE when unset. */
+  EXTERNAL_METRICS_NAMESPACE: env.optional(env.string({ minLength: 1, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' })),
+  /** The Service in front of the external metrics port: the certificate names <service>.<namespace>.svc. */
+  EXTERNAL_METRICS_SERVICE: env.string({ default: 'orderflow-external-metrics', minLength: 1, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }),
+  /** The APIService whose spec.caBundle the operator keeps current; none when unset. */
+  EXTERNAL_METRICS_APISERVICE: env.optional(env.string({ minLength: 1 })),
+  /** Validity of the CA (10 years) and how long before its end a new one is made (1 year, the overlap in the caBundle). */
+  EXTERNAL_METRICS_CA_VALIDITY_MS: env.int({ default: 10 * 365 * 86_400_000, minimum: 2_000, maximum: 100 * 365 * 86_400_000 }),
+  EXTERNAL_METRICS_CA_RENEW_BEFORE_MS: env.int({ default: 365 * 86_400_000, minimum: 1_000, maximum: 100 * 365 * 86_400_000 }),
+  /** Validity of the serving certificate (1 year) and how long before its end it is issued again (30 days). */
+  EXTERNAL_METRICS_CERT_VALIDITY_MS: env.int({ default: 365 * 86_400_000, minimum: 2_000, maximum: 100 * 365 * 86_400_000 }),
+  EXTERNAL_METRICS_CERT_RENEW_BEFORE_MS: env.int({ default: 30 * 86_400_000, minimum: 1_000, maximum: 100 * 365 * 86_400_000 }),
+  /** How often the Secret is read (standbys pick up a renewed certificate within this) and renewal is considered. */
+  EXTERNAL_METRICS_CERT_CHECK_MS: env.int({ default: 60_000, minimum: 200, maximum: 86_400_000 }),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 20_000, minimum: 100, maximum: 600_000 }),
   /** Local runs: write a Prometheus file_sd target for /metrics here (removed on shutdown). */
   PROMETHEUS_TARGETS_DIR: env.optional(env.string({ minLength: 1 })),

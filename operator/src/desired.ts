@@ -177,8 +177,8 @@ export function consumerMaxReplicas(p: OrderPipeline, c: ConsumerSpec): number {
 /** A consumer's env entry as a container's: a reference stays a reference (the kubelet resolves it). */
 function containerEnv(e: EnvVar): Record<string, unknown> {
   if (e.valueFrom === undefined) return { name: e.name, value: e.value ?? '' };
-  const { secretKeyRef, configMapKeyRef } = e.valueFrom;
-  return { name: e.name, valueFrom: secretKeyRef !== undefined ? { secretKeyRef } : { configMapKeyRef } };
+  const { secretKeyRef, configMapKeyRef, fieldRef } = e.valueFrom;
+  return { name: e.name, valueFrom: secretKeyRef !== undefined ? { secretKeyRef } : configMapKeyRef !== undefined ? { configMapKeyRef } : { fieldRef } };
 }
 
 function consumerWorkloads(p: OrderPipeline, c: ConsumerSpec): KubeObject[] {

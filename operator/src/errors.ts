@@ -88,3 +88,28 @@ export const ExternalMetricsExposed = defineError<[string]>({
   statusCode: 500,
   retriable: false,
 });
+
+/** The external metrics certificate Secret exists but the operator does not manage it; it is never overwritten. */
+export const CertSecretForeign = defineError<[string, string]>({
+  code: 'OPERATOR_ERR_CERT_SECRET_FOREIGN',
+  message: (secret, label) =>
+    `Secret ${secret} exists without the label ${label}; the operator does not overwrite a Secret it does not manage (delete it, label it, or set EXTERNAL_METRICS_CERT_SECRET to another name)`,
+  statusCode: 409,
+  retriable: false,
+});
+
+/** The APIService whose caBundle the operator keeps current does not exist. */
+export const ApiServiceMissing = defineError<[string]>({
+  code: 'OPERATOR_ERR_APISERVICE_MISSING',
+  message: (name) => `APIService ${name} does not exist, so its caBundle cannot be set (install it, or unset EXTERNAL_METRICS_APISERVICE)`,
+  statusCode: 404,
+  retriable: true,
+});
+
+/** The external metrics certificate durations contradict each other. */
+export const CertPolicyInvalid = defineError<[string]>({
+  code: 'OPERATOR_ERR_CERT_POLICY',
+  message: (problem) => `external metrics certificate rotation: ${problem} (EXTERNAL_METRICS_CA_VALIDITY_MS, EXTERNAL_METRICS_CA_RENEW_BEFORE_MS, EXTERNAL_METRICS_CERT_VALIDITY_MS, EXTERNAL_METRICS_CERT_RENEW_BEFORE_MS)`,
+  statusCode: 500,
+  retriable: false,
+});

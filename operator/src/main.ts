@@ -1,3 +1,6 @@
+// First: tracing must patch node:http before anything loads it.
+import './instrument.ts';
+import type { Server as HttpsServer } from 'node:https';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '@orderflow/logging';
@@ -11,6 +14,7 @@ import { KubeClient } from './kube/kube-client.ts';
 import { inClusterConnection, loadKubeconfig } from './kube/kube-config.ts';
 import { createOperatorMetrics } from './metrics.ts';
 import { ManagementClient } from './rabbitmq/management-client.ts';
+import { createCertRotator } from './scaling/cert-rotation.ts';
 import { buildExternalMetricsServer } from './scaling/external-metrics-server.ts';
 import { externalMetricsListenHost } from './scaling/listen-host.ts';
 import { buildServer } from './server.ts';
@@ -86,10 +90,18 @@ const app = buildServer({
   },
 });
 
+const certRotator =
+  config.EXTERNAL_METRICS_PORT !== undefined && config.EXTERNAL_METRICS_CERT_ROTATION
+    ? createCertRotator(config, { kube, log, metrics, identity, canWrite: () => elector?.isLeader ?? true, server: (): HttpsServer | undefined => externalMetrics?.server })
+    : undefined;
+const serving = await certRotator?.start().catch((err: unknown) => {
+  log.fatal({ err }, 'external metrics certificate rotation could not start');
+  process.exit(1);
+});
 const externalMetrics =
   config.EXTERNAL_METRICS_PORT === undefined
     ? undefined
-    : buildExternalMetricsServer(config, { kube, rabbit, kafka: kafkaAdmin, pipelines: controller.pipelines, logger: log });
+    : buildExternalMetricsServer(config, { kube, rabbit, kafka: kafkaAdmin, pipelines: controller.pipelines, logger: log, serving: serving ?? undefined });
 
 async function shutdown(signal: string): Promise<void> {
   if (closing) return;
@@ -103,6 +115,7 @@ async function shutdown(signal: string): Promise<void> {
   try {
     await controller.stop();
     if (elector !== undefined) await elector.stop(kube);
+    await certRotator?.stop();
     await externalMetrics?.close();
     await app.close();
     await removeTarget?.();

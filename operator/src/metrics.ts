@@ -21,6 +21,8 @@ export const METRIC = {
   leader: 'orderflow_operator_leader',
   consumerLag: 'orderflow_operator_consumer_lag',
   pipelinesReady: 'orderflow_operator_pipelines_ready',
+  certExpiry: 'orderflow_operator_external_metrics_cert_expiry_timestamp_seconds',
+  certRotations: 'orderflow_operator_external_metrics_cert_rotations_total',
 } as const;
 
 /** The operator's metrics, registered on one registry. */
@@ -34,6 +36,8 @@ export interface OperatorMetrics {
   leader: Gauge;
   consumerLag: Gauge<'namespace' | 'pipeline' | 'consumer'>;
   pipelinesReady: Gauge<'status'>;
+  certExpiry: Gauge<'certificate'>;
+  certRotations: Counter<'certificate'>;
 }
 
 export function createOperatorMetrics(registry: Registry): OperatorMetrics {
@@ -48,5 +52,7 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
     leader: new Gauge({ name: METRIC.leader, help: '1 while this replica holds the leader lease.', registers }),
     consumerLag: new Gauge({ name: METRIC.consumerLag, help: 'Consumer lag (Kafka) or backlog (RabbitMQ ready + unacked) last measured.', labelNames: ['namespace', 'pipeline', 'consumer'], registers }),
     pipelinesReady: new Gauge({ name: METRIC.pipelinesReady, help: 'OrderPipelines by Ready status.', labelNames: ['status'], registers }),
+    certExpiry: new Gauge({ name: METRIC.certExpiry, help: 'When the external metrics certificate served now (serving) and its CA (ca) expire, Unix seconds.', labelNames: ['certificate'], registers }),
+    certRotations: new Counter({ name: METRIC.certRotations, help: 'External metrics certificates this replica issued: serving (same CA) or ca (new CA and certificate).', labelNames: ['certificate'], registers }),
   };
 }

@@ -79,4 +79,8 @@ export const EVENT = {
   cleanupWaiting: 'CleanupWaiting',
   nameOwnedByOther: 'NameOwnedByOther',
   maxReplicasCapped: 'MaxReplicasCappedAtPartitions',
+  /** The external metrics serving certificate was issued again (same CA). */
+  certificateRotated: 'CertificateRotated',
+  /** A new external metrics CA was made; the previous one stays in the caBundle until it expires. */
+  caRotated: 'CARotated',
 } as const;

@@ -28,6 +28,9 @@ describe('app images', () => {
     ['orderflow', 'payment-worker'],
     ['orderflow', 'payment-provider'],
     ['orderflow-system', 'orderflow-operator'],
+    ['orderflow', 'catalog-api'],
+    ['orderflow', 'dashboard'],
+    ['orderflow', 'stream-aggregator'],
   ])('%s/%s: non-root numeric user, node as the entrypoint, OCI labels (no shell on the local base)', async (namespace, name) => {
     const image = await deployedImage(namespace, name);
     const config = JSON.parse(await docker('image', 'inspect', '-f', '{{json .Config}}', image)) as ImageConfig;

@@ -1,3 +1,5 @@
+// First: tracing must patch node:http before anything loads it.
+import './instrument.ts';
 import { hostname } from 'node:os';
 import { writePrometheusTarget } from '@orderflow/http';
 import { createLogger } from '@orderflow/logging';

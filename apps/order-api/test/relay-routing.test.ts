@@ -67,7 +67,10 @@ describe('relay routing: nothing is marked sent that no queue received', () => {
       async () => {
         const r = await pool.query<{ published_at: Date | null }>('select published_at from outbox where id = $1', [rowId]);
         if (r.rows[0]!.published_at !== null) return 'marked sent';
-        return (await api.metric('amqp_messages_published_total', { exchange: 'orders', outcome: 'returned' })) > 0 ? 'returned' : undefined;
+        // The publisher counts the return first; the relay counts its failed batch after the rollback.
+        const returned = (await api.metric('amqp_messages_published_total', { exchange: 'orders', outcome: 'returned' })) > 0;
+        const batchFailed = (await api.metric('outbox_relay_batches_total', { outcome: 'unroutable' })) > 0;
+        return returned && batchFailed ? 'returned' : undefined;
       },
       { what: 'the relay to publish the unbound row' },
     );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CodedError } from '@orderflow/errors';
 import { deadLetterQueueName } from '@orderflow/consumer-contract';
 import { HEADERS, QUEUES, type OutgoingMessage } from '@orderflow/messaging';
+import { injectTraceContext } from '@orderflow/telemetry';
 import type { ConsumeMessage } from 'amqplib';
 import { PAYMENT_HEADERS } from './headers.ts';
 
@@ -25,7 +26,11 @@ export function copyIdOf(message: ConsumeMessage): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-/** The message again under a new copy id, with its own properties and headers (x-death kept so retries add up). */
+/**
+ * The message again under a new copy id, with its own properties and headers (x-death kept so
+ * retries add up). Made inside the span that handled the delivery, the copy names that span as
+ * its parent: the retry, the park or the dead letter continues the order's trace.
+ */
 export function copyOf(message: ConsumeMessage, exchange: string, routingKey: string, extraHeaders: Record<string, unknown> = {}): Copy {
   const p = message.properties;
   const copyId = randomUUID();
@@ -37,7 +42,7 @@ export function copyOf(message: ConsumeMessage, exchange: string, routingKey: st
       body: message.content,
       messageId: typeof p.messageId === 'string' ? p.messageId : '',
       type: typeof p.type === 'string' ? p.type : 'unknown',
-      headers: { ...(p.headers ?? {}), ...extraHeaders, [PAYMENT_HEADERS.copyId]: copyId },
+      headers: { ...(p.headers ?? {}), ...extraHeaders, ...injectTraceContext(), [PAYMENT_HEADERS.copyId]: copyId },
       ...(typeof p.timestamp === 'number' ? { timestamp: p.timestamp * 1000 } : {}),
     },
   };

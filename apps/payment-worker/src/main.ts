@@ -1,3 +1,5 @@
+// First: tracing must patch node:http before anything loads it.
+import './instrument.ts';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@orderflow/logging';
 import { AmqpConnection, ConfirmPublisher } from '@orderflow/messaging';

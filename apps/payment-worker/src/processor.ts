@@ -1,5 +1,6 @@
 import type { Logger } from '@orderflow/logging';
 import { OrderCreatedEvent, QUEUES, parseMessage, type ConfirmPublisher } from '@orderflow/messaging';
+import { endSpanWithError, extractTraceContext, runInSpan, startMessagingSpan, type Span } from '@orderflow/telemetry';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { ConsumeMessage } from 'amqplib';
 import type { Pool, PoolClient } from 'pg';
@@ -73,6 +74,8 @@ export class PaymentProcessor {
   #linger: NodeJS.Timeout | undefined;
   #dead = false;
   #idle: (() => void)[] = [];
+  /** The consumer span of each delivery in hand, by delivery tag: ended when it is settled. */
+  readonly #spans = new Map<number, Span>();
 
   constructor(deps: ProcessorDeps) {
     this.#deps = deps;
@@ -87,6 +90,19 @@ export class PaymentProcessor {
   accept(message: ConsumeMessage): void {
     if (this.#dead) return;
     this.#tracker.delivered(message.fields.deliveryTag);
+    this.#spans.set(message.fields.deliveryTag, startMessagingSpan({
+      system: 'rabbitmq',
+      operation: 'process',
+      operationName: 'consume',
+      destination: this.#queue,
+      parent: extractTraceContext(message.properties.headers),
+      attributes: {
+        'messaging.message.id': typeof message.properties.messageId === 'string' ? message.properties.messageId : '',
+        'messaging.rabbitmq.destination.routing_key': message.fields.routingKey,
+        'messaging.rabbitmq.message.delivery_tag': message.fields.deliveryTag,
+        'messaging.message.redelivered': message.fields.redelivered,
+      },
+    }));
     this.#deps.metrics.inFlight.inc();
     this.#arrived.push(message);
     this.#screenNext();
@@ -104,6 +120,8 @@ export class PaymentProcessor {
     clearTimeout(this.#linger);
     this.#deps.metrics.inFlight.dec(this.#tracker.outstanding);
     this.#tracker.reset();
+    for (const span of this.#spans.values()) endSpanWithError(span, new Error('the channel closed before the delivery was settled; the broker redelivers it'));
+    this.#spans.clear();
     this.#arrived = [];
     this.#held.clear();
     this.#chargeable.length = 0;
@@ -213,7 +231,10 @@ export class PaymentProcessor {
     while (this.#charging < this.#deps.config.CONCURRENCY && this.#chargeable.length > 0) {
       const next = this.#chargeable.shift()!;
       this.#charging += 1;
-      void chargeDelivery(this.#deps, next.message, next.event.order, this.#queue)
+      const span = this.#spans.get(next.message.fields.deliveryTag);
+      const charge = (): Promise<Settled> => chargeDelivery(this.#deps, next.message, next.event.order, this.#queue);
+      // Inside the delivery's span: the provider call and the copies it makes join its trace.
+      void (span === undefined ? charge() : runInSpan(span, charge))
         .then(
           (settled) => {
             if (!this.#dead) this.#ready.push(settled);
@@ -283,6 +304,25 @@ export class PaymentProcessor {
     metrics.batchSize.observe(batch.length);
     metrics.batchSeconds.observe((performance.now() - started) / 1000);
     for (const s of batch) if (s.orderId !== undefined) this.#release(s.orderId);
+    for (const s of batch) this.#endSpan(s);
     this.#wakeIdle();
+  }
+
+  /** The delivery is settled and acked: its span says how (a retry, a park and a dead letter are events). */
+  #endSpan(settled: Settled): void {
+    const tag = settled.message.fields.deliveryTag;
+    const span = this.#spans.get(tag);
+    if (span === undefined) return;
+    this.#spans.delete(tag);
+    span.setAttribute('orderflow.payment.outcome', settled.outcome);
+    const copy = settled.republish;
+    if (copy !== undefined) {
+      span.addEvent(`payment.${settled.outcome}`, {
+        'messaging.destination.name': copy.exchange,
+        'messaging.rabbitmq.destination.routing_key': copy.routingKey,
+        ...(settled.payment?.lastError === undefined ? {} : { 'orderflow.payment.last_error': settled.payment.lastError }),
+      });
+    }
+    span.end();
   }
 }

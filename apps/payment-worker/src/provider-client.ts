@@ -1,3 +1,4 @@
+import { endHttpClientSpan, startHttpClientSpan, traceHeadersOf } from '@orderflow/telemetry';
 import { Pool } from 'undici';
 import { ProviderRejected, ProviderUnavailable } from './errors.ts';
 
@@ -24,21 +25,25 @@ export interface ProviderClient {
 
 /** An HTTP client of the payment provider over a keep-alive connection pool. */
 export function createProviderClient(baseUrl: string, options: { connections?: number } = {}): ProviderClient {
+  const chargesUrl = new URL('/charges', baseUrl);
   const pool = new Pool(baseUrl, { connections: options.connections ?? 64, pipelining: 1, keepAliveTimeout: 30_000 });
   return {
     async charge(request, signal) {
+      const span = startHttpClientSpan('POST', chargesUrl, '/charges');
       let response;
       try {
         response = await pool.request({
           method: 'POST',
           path: '/charges',
-          headers: { 'content-type': 'application/json', 'idempotency-key': request.orderId },
+          headers: { 'content-type': 'application/json', 'idempotency-key': request.orderId, ...traceHeadersOf(span) },
           body: JSON.stringify({ amountMinor: request.amountMinor, currency: request.currency, reference: `order ${request.orderId}` }),
           signal,
         });
       } catch (err) {
+        endHttpClientSpan(span, undefined, err);
         throw new ProviderUnavailable([(err as Error).message], { cause: err });
       }
+      endHttpClientSpan(span, response.statusCode);
       const text = await response.body.text();
       if (response.statusCode === 200 || response.statusCode === 201) return JSON.parse(text) as ProviderCharge;
       let code = 'unknown';

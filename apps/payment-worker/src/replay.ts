@@ -1,4 +1,5 @@
 import { EVENT_TYPES, HEADERS, QUEUES, type AmqpConnection, type ConfirmPublisher } from '@orderflow/messaging';
+import { endSpanWithError, extractTraceContext, startMessagingSpan, traceHeadersOf } from '@orderflow/telemetry';
 import { PAYMENT_HEADERS } from './headers.ts';
 import { sourceQueueOf } from './replay-source.ts';
 
@@ -106,6 +107,17 @@ export async function replayDeadLetters(connection: AmqpConnection, publisher: P
       if (options.dryRun) continue;
       for (const h of DEATH_HEADERS) delete headers[h];
       headers[PAYMENT_HEADERS.replayedAt] = new Date().toISOString();
+      // The replay is a step of the order's trace: its span continues the dead letter's context
+      // and the republished message names it as parent.
+      const span = startMessagingSpan({
+        system: 'rabbitmq',
+        operation: 'send',
+        operationName: 'replay',
+        destination: queue,
+        parent: extractTraceContext(message.properties.headers),
+        attributes: { 'messaging.message.id': described.messageId ?? '', 'orderflow.replay.from': QUEUES.paymentsDead },
+      });
+      Object.assign(headers, traceHeadersOf(span));
       await publisher.publishBatch([
         {
           exchange: '',
@@ -115,7 +127,11 @@ export async function replayDeadLetters(connection: AmqpConnection, publisher: P
           type: typeof message.properties.type === 'string' ? message.properties.type : EVENT_TYPES.orderCreated,
           headers,
         },
-      ]);
+      ]).catch((err: unknown) => {
+        endSpanWithError(span, err);
+        throw err;
+      });
+      span.end();
       channel.ack(message);
     }
   } finally {

@@ -1,19 +1,21 @@
 import { hostname } from 'node:os';
 import { ConfigError, Type, env, loadConfig, type Static } from '@orderflow/config';
+import { kafkaConsumerSettings } from '@orderflow/consumer-contract';
 import { KafkaConfigSchema, TOPICS } from '@orderflow/kafka';
 
-/** Every variable the stream aggregator reads (Kafka ones from @orderflow/kafka). */
+/**
+ * Every variable the stream aggregator reads: its source (port, topic, group, offset reset
+ * policy) under the names the operator sets (`@orderflow/consumer-contract`), the Kafka
+ * connection from @orderflow/kafka, and its own settings.
+ */
 export const ConfigSchema = Type.Object({
-  PORT: env.port(8083),
+  ...kafkaConsumerSettings({ port: 8085, topic: TOPICS.orderEvents, group: 'stream-aggregator' }),
   HOST: env.string({ default: '0.0.0.0' }),
   LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, 'info'),
   ...KafkaConfigSchema,
-  /** The consumer group (the OrderPipeline's `source.group`). */
-  KAFKA_GROUP_ID: env.string({ default: 'stream-aggregator', minLength: 1 }),
   /** Stable per instance (the pod name): static group membership and the transactional id. */
   POD_NAME: env.string({ default: hostname(), minLength: 1 }),
   KAFKA_TRANSACTIONAL_ID_PREFIX: env.string({ default: 'stream-aggregator', minLength: 1 }),
-  SOURCE_TOPIC: env.string({ default: TOPICS.orderEvents, minLength: 1 }),
   STATS_TOPIC: env.string({ default: TOPICS.orderStats, minLength: 1 }),
   ALERTS_TOPIC: env.string({ default: TOPICS.orderAlerts, minLength: 1 }),
   DEAD_LETTER_TOPIC: env.string({ default: TOPICS.orderEventsDeadLetter, minLength: 1 }),

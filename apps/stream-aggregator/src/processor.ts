@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MessagesStreamFallbackModes, MessagesStreamModes, type Message } from '@platformatic/kafka';
+import { MessagesStreamFallbackModes, MessagesStreamModes, type Message, type MessagesStreamFallbackModeValue } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { CodedError } from '@orderflow/errors';
 import {
@@ -14,6 +14,7 @@ import {
   type StringConsumer,
   type StringProducer,
 } from '@orderflow/kafka';
+import type { OffsetResetPolicy } from '@orderflow/consumer-contract';
 import type { AnomalyRules } from './anomalies.ts';
 import { singleOwnerAssigner } from './assigner.ts';
 import { BatchReader } from './batch-reader.ts';
@@ -25,12 +26,25 @@ import { WindowStore } from './windows.ts';
 
 type StringMessage = Message<string, string, string, string>;
 
+/** The fallback of a COMMITTED stream for each `ORDERFLOW_KAFKA_OFFSET_RESET` policy. */
+const FALLBACK_MODES: Record<OffsetResetPolicy, MessagesStreamFallbackModeValue> = {
+  earliest: MessagesStreamFallbackModes.EARLIEST,
+  latest: MessagesStreamFallbackModes.LATEST,
+};
+
 /** What the processor needs. */
 export interface ProcessorOptions {
   settings: KafkaClientSettings;
   sourceTopic: string;
   topics: OutputTopics;
   groupId: string;
+  /**
+   * Where the group starts on a source partition it has no committed offset for: the
+   * pipeline's `source.offsetResetPolicy`, which the operator's lag (and so its scaling)
+   * assumes too. The changelog restore does not depend on it: it always replays the changelog
+   * from its beginning, and the changelog matches the committed offsets.
+   */
+  offsetReset: OffsetResetPolicy;
   /** Stable per instance (pod name): a restarted instance fences its predecessor. */
   instanceId: string;
   transactionalIdPrefix: string;
@@ -144,7 +158,7 @@ export class Processor {
       const stream = await consumer.consume({
         topics: [o.sourceTopic],
         mode: MessagesStreamModes.COMMITTED,
-        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+        fallbackMode: FALLBACK_MODES[o.offsetReset],
         autocommit: false,
         partitionAssigner: singleOwnerAssigner,
         sessionTimeout: o.sessionTimeoutMs,
@@ -212,12 +226,24 @@ export class Processor {
     const topic = this.#o.sourceTopic;
     const owned = (consumer.assignments ?? []).filter((a) => a.topic === topic).flatMap((a) => a.partitions);
     const unknown = owned.filter((p) => !positions.has(p));
+    // Not processed in this run yet: the group's committed offset is the position. Without one
+    // the reset policy decides, as in the operator's lag: `earliest` starts at the log start
+    // (everything retained is lag); `latest` started at the log end, so it reports 0 until this
+    // run has processed a record there (a quiet partition is never stuck at its whole length).
+    const atEnd = new Set<number>();
     if (unknown.length > 0) {
-      // Not processed in this run yet: the group's committed offset is the position (none: 0).
       const committed = (await consumer.listCommittedOffsets({ topics: [{ topic, partitions: unknown }] })).get(topic) ?? [];
-      for (const p of unknown) if (!positions.has(p)) positions.set(p, (committed[p] ?? -1n) < 0n ? 0n : (committed[p] ?? 0n));
+      for (const p of unknown) {
+        // A batch may have committed meanwhile: its position is newer than the group's.
+        if (positions.has(p)) continue;
+        const offset = committed[p] ?? -1n;
+        if (offset >= 0n) positions.set(p, offset);
+        else if (this.#o.offsetReset === 'earliest') positions.set(p, 0n);
+        else atEnd.add(p);
+      }
     }
-    const lag = await measureLag(consumer, new Map([[topic, new Map(owned.map((p) => [p, positions.get(p) ?? 0n]))]]));
+    const lag = await measureLag(consumer, new Map([[topic, new Map(owned.filter((p) => !atEnd.has(p)).map((p) => [p, positions.get(p) ?? 0n]))]]));
+    for (const p of atEnd) lag.get(topic)?.set(p, 0n);
     recordLag(this.#o.metrics.lag, this.#o.groupId, lag);
   }
 

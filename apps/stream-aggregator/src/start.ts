@@ -24,9 +24,10 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
   const view = new StatsView({ keepWindows: config.API_KEEP_WINDOWS, keepAlerts: config.API_KEEP_ALERTS });
   const processor = new Processor({
     settings: kafkaSettingsFromConfig(config, 'stream-aggregator'),
-    sourceTopic: config.SOURCE_TOPIC,
+    sourceTopic: config.ORDERFLOW_KAFKA_TOPIC,
     topics: { stats: config.STATS_TOPIC, alerts: config.ALERTS_TOPIC, deadLetter: config.DEAD_LETTER_TOPIC, changelog: config.CHANGELOG_TOPIC },
-    groupId: config.KAFKA_GROUP_ID,
+    groupId: config.ORDERFLOW_KAFKA_GROUP,
+    offsetReset: config.ORDERFLOW_KAFKA_OFFSET_RESET,
     instanceId: config.POD_NAME,
     transactionalIdPrefix: config.KAFKA_TRANSACTIONAL_ID_PREFIX,
     allowedLatenessMs: config.WINDOW_ALLOWED_LATENESS_MS,

@@ -116,9 +116,14 @@ apps_deploy() {
   kubectl_kind apply --server-side --force-conflicts --field-manager=orderflow-dev -f "$REPO_DIR/manifests/crds/" >/dev/null
   kubectl_kind wait --for=condition=Established crd/orderpipelines.orderflow.dev --timeout=60s >/dev/null
   kubectl_kind apply -f "$REPO_DIR/manifests/rbac/operator.yaml" >/dev/null
+  # A Job's Pod template cannot change: the topic Job (stream-aggregator.yaml) is re-created with
+  # the current image on every deploy (ensure-topics is idempotent).
+  kubectl_kind delete job -n orderflow kafka-topics --ignore-not-found --wait=true >/dev/null
   apply_with_images "$MANIFESTS"/apps/*.yaml
   kubectl_kind rollout status -n orderflow-system deployment/orderflow-operator --timeout=300s >/dev/null || die "the operator did not roll out"
-  for name in payment-provider order-api payment-worker; do
+  kubectl_kind wait -n orderflow --for=condition=Complete job/kafka-topics --timeout=300s >/dev/null \
+    || die "the Kafka topics were not created (kubectl -n orderflow logs job/kafka-topics)"
+  for name in payment-provider order-api payment-worker catalog-api dashboard stream-aggregator; do
     kubectl_kind rollout status -n orderflow "deployment/$name" --timeout=300s >/dev/null || die "$name did not roll out"
   done
   log "apps applied and rolled out ($((SECONDS - t0))s)"

@@ -9,7 +9,7 @@ BUILD_IMAGE_NODE="orderflow.local/node-build:$NODE_VERSION-$DEBIAN_SUITE"
 OFFICIAL_NODE_IMAGE="docker.io/library/node:$NODE_VERSION-$DEBIAN_SUITE-slim"
 
 # app NAME -> workspace folder (each has a Dockerfile there).
-APPS=(order-api payment-worker payment-provider operator)
+APPS=(order-api payment-worker payment-provider operator catalog-api dashboard stream-aggregator)
 app_workspace() { case "$1" in operator) echo operator ;; *) echo "apps/$1" ;; esac; }
 app_image_repo() { echo "orderflow.local/$1"; }
 INFRA=(postgres redis rabbitmq kafka prometheus)

@@ -100,17 +100,36 @@ const KeyRef = (what: string) =>
     { description: `A key of a ${what} (as in a Pod's env).` },
   );
 
-/** One environment variable of a consumer: a plain value, or a reference to a Secret or ConfigMap key. */
+/**
+ * The Pod fields the kubelet can put in a variable (the Downward API's `fieldRef` for env),
+ * e.g. `metadata.name`: a consumer's stable instance id.
+ */
+const ENV_FIELD_PATH = "^(metadata\\.(name|namespace|uid|labels\\['[^']+'\\]|annotations\\['[^']+'\\])|spec\\.(nodeName|serviceAccountName)|status\\.(hostIP|hostIPs|podIP|podIPs))$";
+
+/** A field of the consumer's own Pod, as in a Pod's env (`valueFrom.fieldRef`). */
+export const FieldRef = Type.Object(
+  {
+    fieldPath: Type.String({ minLength: 1, maxLength: 320, pattern: ENV_FIELD_PATH, description: "A Pod field the kubelet resolves: metadata.name, metadata.namespace, metadata.uid, metadata.labels['<key>'], metadata.annotations['<key>'], spec.nodeName, spec.serviceAccountName, status.hostIP(s), status.podIP(s)." }),
+  },
+  { description: "A field of the consumer's Pod (the Downward API), e.g. metadata.name for a stable instance id." },
+);
+
+/** One environment variable of a consumer: a plain value, or a reference to a Secret or ConfigMap key or a field of its Pod. */
 export const EnvVar = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 256, pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' }),
     value: Type.Optional(Type.String({ maxLength: 32768, description: 'A plain value: stored in clear in the pipeline. Never a credential.' })),
     valueFrom: Type.Optional(
       Type.Object(
-        { secretKeyRef: Type.Optional(KeyRef('Secret')), configMapKeyRef: Type.Optional(KeyRef('ConfigMap')) },
+        { secretKeyRef: Type.Optional(KeyRef('Secret')), configMapKeyRef: Type.Optional(KeyRef('ConfigMap')), fieldRef: Type.Optional(FieldRef) },
         k({
           description: 'Where the value comes from; credentials go in a Secret.',
-          'x-kubernetes-validations': [{ rule: 'has(self.secretKeyRef) != has(self.configMapKeyRef)', message: 'valueFrom needs exactly one of secretKeyRef or configMapKeyRef' }],
+          'x-kubernetes-validations': [
+            {
+              rule: '(has(self.secretKeyRef) ? 1 : 0) + (has(self.configMapKeyRef) ? 1 : 0) + (has(self.fieldRef) ? 1 : 0) == 1',
+              message: 'valueFrom needs exactly one of secretKeyRef, configMapKeyRef or fieldRef',
+            },
+          ],
         }),
       ),
     ),

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from '@orderflow/logging';
 import { CodedError } from '@orderflow/errors';
 import type { OrderPipeline } from '../api/order-pipeline.ts';
-import type { OperatorConfig } from '../config.ts';
 import type { Informer } from '../controller/informer.ts';
 import { MetricNotFound, MetricSelectorInvalid, MetricUnauthorized } from '../errors.ts';
 import type { KafkaAdminSession } from '../kafka/admin-session.ts';
@@ -13,6 +11,7 @@ import { pipelinePath } from '../kube/paths.ts';
 import { EXTERNAL_METRIC_NAME, LABELS } from '../names.ts';
 import type { ManagementClient } from '../rabbitmq/management-client.ts';
 import { measureLag } from './lag.ts';
+import { secureContextOptions, servingCertificateFromFiles, type ServingCertificate, type ServingTlsConfig } from './serving-tls.ts';
 
 /** The API group and version the HPA reads external metrics from. */
 export const EXTERNAL_METRICS_GROUP_VERSION = 'external.metrics.k8s.io/v1beta1';
@@ -34,6 +33,8 @@ export interface ExternalMetricsDeps {
   kafka: KafkaAdminSession | undefined;
   pipelines: Informer<OrderPipeline>;
   logger: Logger;
+  /** The certificate to serve first (rotated by the operator); the TLS files when unset. */
+  serving?: ServingCertificate;
 }
 
 /**
@@ -41,24 +42,14 @@ export interface ExternalMetricsDeps {
  * metrics server does: the HPA asks for `orderflow_consumer_lag` with the pipeline and
  * consumer labels, and gets the lag measured on the broker at that moment. Never listens.
  */
-export function buildExternalMetricsServer(
-  config: Pick<OperatorConfig, 'EXTERNAL_METRICS_TLS_CERT_FILE' | 'EXTERNAL_METRICS_TLS_KEY_FILE' | 'EXTERNAL_METRICS_CLIENT_CA_FILE' | 'EXTERNAL_METRICS_CLIENT_AUTH'>,
-  deps: ExternalMetricsDeps,
-) {
-  if (config.EXTERNAL_METRICS_TLS_CERT_FILE === undefined || config.EXTERNAL_METRICS_TLS_KEY_FILE === undefined) {
-    throw new TypeError('EXTERNAL_METRICS_PORT needs EXTERNAL_METRICS_TLS_CERT_FILE and EXTERNAL_METRICS_TLS_KEY_FILE (the API server only proxies over TLS)');
-  }
+export function buildExternalMetricsServer(config: ServingTlsConfig, deps: ExternalMetricsDeps) {
   const verifyClients = config.EXTERNAL_METRICS_CLIENT_AUTH === 'certificate';
-  if (verifyClients && config.EXTERNAL_METRICS_CLIENT_CA_FILE === undefined) {
-    throw new TypeError('EXTERNAL_METRICS_CLIENT_AUTH=certificate needs EXTERNAL_METRICS_CLIENT_CA_FILE (the API server requestheader client CA)');
-  }
   const app = Fastify({
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true }),
     https: {
-      cert: readFileSync(config.EXTERNAL_METRICS_TLS_CERT_FILE),
-      key: readFileSync(config.EXTERNAL_METRICS_TLS_KEY_FILE),
-      ...(verifyClients ? { ca: readFileSync(config.EXTERNAL_METRICS_CLIENT_CA_FILE!), requestCert: true, rejectUnauthorized: false } : {}),
+      ...secureContextOptions(config, deps.serving ?? servingCertificateFromFiles(config)),
+      ...(verifyClients ? { requestCert: true, rejectUnauthorized: false } : {}),
     },
   });
 

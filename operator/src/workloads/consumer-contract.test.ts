@@ -8,17 +8,19 @@ import { LIVENESS_PATH, READINESS_PATH, SECRET_FILES_DIR } from '@orderflow/cons
 import { healthRoutes } from '@orderflow/http';
 import { loadWorkerConfig } from '@orderflow/payment-worker/config';
 import { paymentQueues } from '@orderflow/payment-worker/topology';
+import { readConfig as readAggregatorConfig } from '@orderflow/stream-aggregator/config';
 import { pipeline } from '../../test/fixtures.ts';
 import { desired, type KubeObject } from '../desired.ts';
 
-// The operator's output and payment-worker's config schema, held to one contract: the sample
-// pipeline is rendered with desired(), the worker's environment is built from the Deployment
-// as the kubelet would (ConfigMap envFrom, env values, Secret references, Secret files mounted
-// where the volumes say), and the worker's own loadWorkerConfig must accept it.
+// The operator's output and its consumers' config schemas, held to one contract: the sample
+// pipeline is rendered with desired(), each consumer's environment is built from its
+// Deployment as the kubelet would (ConfigMap envFrom, env values, Secret references, Pod
+// fields, Secret files mounted where the volumes say), and the app's own config loader
+// (payment-worker's loadWorkerConfig, the stream aggregator's readConfig) must accept it.
 
 interface Container {
   envFrom: { configMapRef: { name: string } }[];
-  env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+  env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } } }[];
   ports: { name: string; containerPort: number }[];
   livenessProbe: { httpGet: { path: string; port: string } };
   readinessProbe: { httpGet: { path: string; port: string } };
@@ -43,6 +45,9 @@ const SECRETS: Record<string, Record<string, string>> = {
 const samplePath = new URL('../../../manifests/samples/checkout.yaml', import.meta.url);
 const sample = (): { metadata: { name: string; namespace: string }; spec: Record<string, unknown> } => parse(readFileSync(samplePath, 'utf8')) as never;
 
+/** The Pod as the API server would create it from a Deployment (what a `fieldRef` reads). */
+const POD_FIELDS = (deployment: string): Record<string, string> => ({ 'metadata.name': `${deployment}-7d9f8c6b5-x2k4q`, 'metadata.namespace': 'default' });
+
 function workload(objects: KubeObject[], kind: string, name: string): KubeObject {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
   if (found === undefined) throw new Error(`no ${kind} ${name} in the operator's output`);
@@ -50,7 +55,7 @@ function workload(objects: KubeObject[], kind: string, name: string): KubeObject
 }
 
 /** The container's environment as the kubelet builds it, with Secret files written under `root`. */
-function kubeletEnv(objects: KubeObject[], pod: PodSpec, root: string): Record<string, string> {
+function kubeletEnv(objects: KubeObject[], pod: PodSpec, root: string, fields: Record<string, string>): Record<string, string> {
   const c = pod.containers[0]!;
   const out: Record<string, string> = {};
   for (const from of c.envFrom ?? []) Object.assign(out, (workload(objects, 'ConfigMap', from.configMapRef.name) as unknown as { data: Record<string, string> }).data);
@@ -67,6 +72,13 @@ function kubeletEnv(objects: KubeObject[], pod: PodSpec, root: string): Record<s
     }
   }
   for (const e of c.env ?? []) {
+    const field = e.valueFrom?.fieldRef;
+    if (field !== undefined) {
+      const value = fields[field.fieldPath];
+      if (value === undefined) throw new Error(`${e.name}: the Pod has no field ${field.fieldPath} here`);
+      out[e.name] = value;
+      continue;
+    }
     const ref = e.valueFrom?.secretKeyRef;
     const value = ref === undefined ? (e.value ?? '') : SECRETS[ref.name]?.[ref.key];
     if (value === undefined) throw new Error(`${e.name}: Secret ${ref?.name} has no key ${ref?.key}`);
@@ -76,12 +88,13 @@ function kubeletEnv(objects: KubeObject[], pod: PodSpec, root: string): Record<s
   return out;
 }
 
-function render(spec: Record<string, unknown>): { objects: KubeObject[]; pod: PodSpec; env: Record<string, string> } {
+function render(spec: Record<string, unknown>, consumer = 'payment-worker'): { objects: KubeObject[]; pod: PodSpec; env: Record<string, string> } {
   const p = pipeline(spec, 'checkout', 'default');
   const objects = desired(p).workloads;
-  const deployment = workload(objects, 'Deployment', 'checkout-payment-worker') as unknown as { spec: { template: { spec: PodSpec } } };
+  const name = `checkout-${consumer}`;
+  const deployment = workload(objects, 'Deployment', name) as unknown as { spec: { template: { spec: PodSpec } } };
   const pod = deployment.spec.template.spec;
-  return { objects, pod, env: kubeletEnv(objects, pod, mkdtempSync(join(tmpdir(), 'consumer-contract-'))) };
+  return { objects, pod, env: kubeletEnv(objects, pod, mkdtempSync(join(tmpdir(), 'consumer-contract-')), POD_FIELDS(name)) };
 }
 
 describe('the operator ↔ payment-worker contract', () => {
@@ -136,5 +149,43 @@ describe('the operator ↔ payment-worker contract', () => {
     noDeadLetter.rabbitmq.queues[0]!.deadLetter = { enabled: false };
     delete (noDeadLetter.rabbitmq.queues[0] as { retry?: unknown }).retry;
     expect(() => loadWorkerConfig(render(noDeadLetter).env)).toThrow(/ORDERFLOW_DEAD_LETTER_QUEUE: required with TOPOLOGY_MODE=verify/);
+  });
+});
+
+describe('the operator ↔ stream-aggregator contract', () => {
+  const topicsOf = (spec: Record<string, unknown>): string[] => (spec as { kafka: { topics: { name: string }[] } }).kafka.topics.map((t) => t.name);
+
+  it("the sample's aggregator Deployment is a configuration the aggregator loads: its port, source, reset policy, topics and instance id", () => {
+    const { pod, env } = render(sample().spec, 'stream-aggregator');
+    const config = readAggregatorConfig(env);
+    expect(pod.containers[0]!.ports).toEqual([{ name: 'http', containerPort: config.PORT }]);
+    expect(config).toMatchObject({
+      ORDERFLOW_KAFKA_TOPIC: 'checkout-sample.order-events',
+      ORDERFLOW_KAFKA_GROUP: 'checkout-sample-aggregator',
+      // It counts every order event, also those before its group committed (docs/kafka.md).
+      ORDERFLOW_KAFKA_OFFSET_RESET: 'earliest',
+      KAFKA_BROKERS: 'kafka:9092',
+      STATS_TOPIC: 'checkout-sample.order-stats',
+      ALERTS_TOPIC: 'checkout-sample.order-alerts',
+      DEAD_LETTER_TOPIC: 'checkout-sample.order-events.dlt',
+      CHANGELOG_TOPIC: 'checkout-sample.stream-aggregator.windows-changelog',
+      KAFKA_TRANSACTIONAL_ID_PREFIX: 'checkout-sample-aggregator',
+      // The Pod's own name (fieldRef), not the image's hostname default: one instance id per Pod.
+      POD_NAME: POD_FIELDS('checkout-stream-aggregator')['metadata.name'],
+    });
+  });
+
+  it('every topic the aggregator reads or writes is one the pipeline declares (none left to broker auto-create)', () => {
+    const config = readAggregatorConfig(render(sample().spec, 'stream-aggregator').env);
+    expect(topicsOf(sample().spec)).toEqual(
+      expect.arrayContaining([config.ORDERFLOW_KAFKA_TOPIC, config.STATS_TOPIC, config.ALERTS_TOPIC, config.DEAD_LETTER_TOPIC, config.CHANGELOG_TOPIC]),
+    );
+  });
+
+  it("the pipeline's offset reset policy reaches the aggregator, latest when the source names none", () => {
+    const spec = sample().spec as { consumers: { name: string; source: Record<string, unknown> }[] };
+    const unset = structuredClone(spec);
+    delete unset.consumers.find((c) => c.name === 'stream-aggregator')!.source.offsetResetPolicy;
+    expect(readAggregatorConfig(render(unset, 'stream-aggregator').env).ORDERFLOW_KAFKA_OFFSET_RESET).toBe('latest');
   });
 });

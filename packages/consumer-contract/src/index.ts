@@ -1,5 +1,5 @@
 export { kafkaConsumerEnv, kafkaConsumerSettings, OFFSET_RESET_POLICIES } from './kafka-consumer.ts';
-export type { KafkaConsumerEnv } from './kafka-consumer.ts';
+export type { KafkaConsumerEnv, OffsetResetPolicy } from './kafka-consumer.ts';
 export { DEFAULT_PREFETCH, queueConsumerEnv, queueConsumerSettings, TOPOLOGY_MODES } from './queue-consumer.ts';
 export type { QueueConsumerDefaults, QueueConsumerEnv, QueueConsumerInput, TopologyMode } from './queue-consumer.ts';
 export { deadLetterQueueName, retryQueueName } from './queue-names.ts';

@@ -3,6 +3,7 @@ import { CONSUMER_PORT } from './workload.ts';
 
 /** Where a Kafka consumer group starts on a partition it has no valid committed offset for. */
 export const OFFSET_RESET_POLICIES = ['latest', 'earliest'] as const;
+export type OffsetResetPolicy = (typeof OFFSET_RESET_POLICIES)[number];
 
 /**
  * The variables a Kafka consumer reads from the operator, as config schema fields an app
@@ -23,7 +24,7 @@ export function kafkaConsumerSettings(defaults: { port: number; topic: string; g
 export type KafkaConsumerEnv = { [K in keyof Static<TObject<ReturnType<typeof kafkaConsumerSettings>>>]: string };
 
 /** The environment the operator gives a Kafka consumer. */
-export function kafkaConsumerEnv(input: { topic: string; group: string; offsetReset: (typeof OFFSET_RESET_POLICIES)[number] }): KafkaConsumerEnv {
+export function kafkaConsumerEnv(input: { topic: string; group: string; offsetReset: OffsetResetPolicy }): KafkaConsumerEnv {
   return {
     PORT: String(CONSUMER_PORT),
     ORDERFLOW_KAFKA_TOPIC: input.topic,

@@ -1,5 +1,15 @@
+export { TracingMisconfigured } from './errors.ts';
+export { endSpanWithError, runInSpan, startMessagingSpan, traceHeadersOf } from './messaging-spans.ts';
+export type { MessagingOperation, MessagingSpanOptions } from './messaging-spans.ts';
+export { endHttpClientSpan, startHttpClientSpan } from './http-client-span.ts';
 export { createMetricsRegistry } from './metrics.ts';
 export type { MetricsRegistryOptions } from './metrics.ts';
+export { extractTraceContext, injectTraceContext } from './propagation.ts';
+export type { TraceCarrier } from './propagation.ts';
 export { startTracing } from './tracing.ts';
 export type { Tracing, TracingOptions } from './tracing.ts';
+export { startTracingFromEnv } from './tracing-env.ts';
+export { tracingSettings } from './tracing-settings.ts';
+export type { TracingSettings } from './tracing-settings.ts';
+export type { Span } from '@opentelemetry/api';
 export { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';

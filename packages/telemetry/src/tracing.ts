@@ -2,6 +2,7 @@ import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 
@@ -11,6 +12,11 @@ export interface TracingOptions {
   serviceVersion?: string;
   /** OTLP/HTTP base URL (`http://127.0.0.1:4318`); tracing is off when absent. */
   otlpEndpoint?: string | undefined;
+  /**
+   * Share of new traces recorded, 0..1 (default 1). Parent-based: a span whose caller's trace
+   * was sampled is always recorded, so one trace never loses its middle.
+   */
+  sampleRatio?: number;
   /** Instrumentations for the clients this service uses (http, pg, amqplib, …). */
   instrumentations?: Instrumentation[];
   /** Where SDK problems are reported; the SDK never throws into a request path. */
@@ -51,6 +57,7 @@ export function startTracing(options: TracingOptions): Tracing {
     }),
     traceExporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
     instrumentations: options.instrumentations ?? [],
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio ?? 1) }),
   });
   sdk.start();
   let stopped: Promise<void> | undefined;

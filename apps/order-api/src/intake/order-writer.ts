@@ -1,5 +1,6 @@
 import { classifyPgError, type PgFailureKind, type Pool } from '@orderflow/pg';
 import { EVENT_TYPES, EXCHANGES, HEADERS } from '@orderflow/messaging';
+import { injectTraceContext, type TraceCarrier } from '@orderflow/telemetry';
 import { IdempotencyKeyReused, OrderNotStored, ShuttingDown } from '../errors.ts';
 import { ORDER_COLUMNS, toOrderView, type OrderRow } from '../orders/order-row.ts';
 import type { OrderView } from '../schemas.ts';
@@ -28,6 +29,8 @@ export interface OrderWriterOptions {
 
 interface Pending {
   order: NewOrder;
+  /** The submitting request's trace context, stored with the outbox row for the relay. */
+  trace: TraceCarrier;
   resolve: (r: WriteResult) => void;
   reject: (err: Error) => void;
 }
@@ -39,8 +42,8 @@ interface Pending {
 // batches sharing keys take the key locks in the same order and cannot deadlock.
 const INSERT_BATCH = `
 with input as (
-  select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::jsonb[], $10::jsonb[])
-    with ordinality as t(id, idempotency_key, request_hash, customer_id, region, priority, currency, total_minor, items, event, ord)
+  select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::jsonb[], $10::jsonb[], $11::jsonb[])
+    with ordinality as t(id, idempotency_key, request_hash, customer_id, region, priority, currency, total_minor, items, event, trace_context, ord)
 ), ins as (
   insert into orders (id, idempotency_key, request_hash, customer_id, region, priority, currency, total_minor, items, status)
   select id, idempotency_key, request_hash, customer_id, region, priority, currency, total_minor, items, 'accepted' from input order by ord
@@ -49,9 +52,9 @@ with input as (
 ), history as (
   insert into order_status_history (order_id, status, reason) select id, 'accepted', 'created' from ins
 ), outbox_rows as (
-  insert into outbox (aggregate_id, event_type, exchange, routing_key, payload, headers)
+  insert into outbox (aggregate_id, event_type, exchange, routing_key, payload, headers, trace_context)
   select i.id, '${EVENT_TYPES.orderCreated}', '${EXCHANGES.orders}', '${EVENT_TYPES.orderCreated}', i.event,
-         jsonb_build_object('${HEADERS.priority}', i.priority, '${HEADERS.region}', i.region, '${HEADERS.orderId}', i.id)
+         jsonb_build_object('${HEADERS.priority}', i.priority, '${HEADERS.region}', i.region, '${HEADERS.orderId}', i.id), i.trace_context
     from input i join ins on ins.id = i.id
 )
 select * from ins`;
@@ -95,7 +98,8 @@ export class OrderWriter {
   submit(order: NewOrder): Promise<WriteResult> {
     if (this.#closed) return Promise.reject(new ShuttingDown([]));
     return new Promise<WriteResult>((resolve, reject) => {
-      this.#queue.push({ order, resolve, reject });
+      // Captured here: the batch is written later, outside the request's context.
+      this.#queue.push({ order, trace: injectTraceContext(), resolve, reject });
       this.#schedule();
     });
   }
@@ -178,10 +182,10 @@ export class OrderWriter {
   }
 
   async #insert(rows: Pending[]): Promise<Map<string, OrderRow>> {
-    const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
-    for (const { order } of rows) {
+    const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], [], []];
+    for (const { order, trace } of rows) {
       const o = order.event.order;
-      const values = [order.id, order.idempotencyKey, order.requestHash, o.customerId, o.region, o.priority, o.currency, o.totalMinor, JSON.stringify(o.items), JSON.stringify(order.event)];
+      const values = [order.id, order.idempotencyKey, order.requestHash, o.customerId, o.region, o.priority, o.currency, o.totalMinor, JSON.stringify(o.items), JSON.stringify(order.event), JSON.stringify(trace)];
       values.forEach((v, i) => cols[i]!.push(v));
     }
     const { rows: inserted } = await this.#pool.query<OrderRow>(INSERT_BATCH, cols);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { CodedError } from '@orderflow/errors';
 import { BrokerUnavailable, ConfirmTimeout, TopologyFailed, Unroutable, requiresSubscriber, type ConfirmPublisher, type OutgoingMessage } from '@orderflow/messaging';
 import { withTransaction, type Pool } from '@orderflow/pg';
+import { endSpanWithError, extractTraceContext, startMessagingSpan, traceHeadersOf } from '@orderflow/telemetry';
 import type { OrderApiMetrics } from '../metrics.ts';
 
 /** Options for {@link OutboxRelay}. */
@@ -24,6 +25,8 @@ interface OutboxRow {
   event_type: string;
   payload: { eventId?: string; occurredAt?: string };
   headers: Record<string, unknown>;
+  /** W3C trace context of the request that wrote the row. */
+  trace_context: Record<string, unknown>;
   created_at: Date;
 }
 
@@ -172,28 +175,48 @@ export class OutboxRelay {
   async publishOnce(): Promise<number> {
     const rows = await withTransaction(this.#o.pool, async (client) => {
       const { rows: locked } = await client.query<OutboxRow>(
-        `select id, exchange, routing_key, event_type, payload, headers, created_at
+        `select id, exchange, routing_key, event_type, payload, headers, trace_context, created_at
            from outbox where published_at is null
           order by id limit $1
           for update skip locked`,
         [this.#o.batchSize],
       );
       if (locked.length === 0) return locked;
-      const messages: OutgoingMessage[] = locked.map((r) => ({
+      // One publish span per row, in the trace of the request that wrote it; the message
+      // carries the span as its parent so the consumer's work joins the same trace.
+      const spans = locked.map((r) => startMessagingSpan({
+        system: 'rabbitmq',
+        operation: 'send',
+        operationName: 'publish',
+        destination: r.exchange,
+        parent: extractTraceContext(r.trace_context),
+        attributes: {
+          'messaging.message.id': r.payload.eventId ?? `outbox-${r.id}`,
+          'messaging.rabbitmq.destination.routing_key': r.routing_key,
+          'messaging.batch.message_count': locked.length,
+        },
+      }));
+      const messages: OutgoingMessage[] = locked.map((r, i) => ({
         exchange: r.exchange,
         routingKey: r.routing_key,
         type: r.event_type,
         messageId: r.payload.eventId ?? `outbox-${r.id}`,
         body: r.payload,
-        headers: r.headers,
+        headers: { ...r.headers, ...traceHeadersOf(spans[i]!) },
         timestamp: r.created_at.getTime(),
         // A row no queue receives fails the batch and stays unsent, unless its subscribers are optional.
         mandatory: requiresSubscriber(r.exchange, r.routing_key),
       }));
-      // Marked sent in the same transaction, only after the broker confirmed (and returned none
-      // of) every message. The publisher's confirm deadline bounds how long the rows stay locked.
-      await this.#o.publisher.publishBatch(messages);
-      await client.query('update outbox set published_at = now() where id = any($1::bigint[])', [locked.map((r) => r.id)]);
+      try {
+        // Marked sent in the same transaction, only after the broker confirmed (and returned none
+        // of) every message. The publisher's confirm deadline bounds how long the rows stay locked.
+        await this.#o.publisher.publishBatch(messages);
+        await client.query('update outbox set published_at = now() where id = any($1::bigint[])', [locked.map((r) => r.id)]);
+      } catch (err) {
+        for (const span of spans) endSpanWithError(span, err);
+        throw err;
+      }
+      for (const span of spans) span.end();
       return locked;
     });
     if (rows.length === 0) return 0;

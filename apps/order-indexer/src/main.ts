@@ -1,0 +1,31 @@
+import { createLogger } from '@orderflow/logging';
+import { createMetricsRegistry } from '@orderflow/telemetry';
+import { readConfig } from './config.ts';
+import { startIndexer, stopIndexer } from './start.ts';
+
+// The only place that reads the process environment and handles signals; start.ts composes.
+const config = readConfig();
+const logger = createLogger('order-indexer', { level: config.LOG_LEVEL });
+const registry = createMetricsRegistry({ defaultLabels: { service: 'order-indexer' } });
+const started = await startIndexer(config, { logger, registry });
+logger.info({ url: started.url, instance: config.POD_NAME }, 'order indexer listening');
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    const hardStop = setTimeout(() => {
+      logger.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    hardStop.unref();
+    stopIndexer(started, logger).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { stackSetting, waitFor } from '@orderflow/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, startApp, type RunningApp } from './support/apps.ts';
+import { statusCounts } from './support/orders.ts';
+import { createDatabase, createVhost, type TestDatabase, type TestVhost } from './support/stack.ts';
+
+const GENERATED = fileURLToPath(new URL('../../../monitoring/dashboards/generated/', import.meta.url));
+const repoDir = fileURLToPath(new URL('../../../', import.meta.url));
+
+interface Panel { title?: string; targets?: { expr?: string }[] }
+interface DashboardJson { title: string; panels: Panel[]; templating: { list: { name: string; type: string; query?: { query?: string } }[] } }
+
+/** A range query over the last `minutes` as a Grafana panel makes it; the series it returned. */
+async function rangeQuery(expr: string, minutes: number): Promise<unknown[]> {
+  const end = Math.floor(Date.now() / 1000);
+  const params = new URLSearchParams({ query: expr, start: String(end - minutes * 60), end: String(end), step: '15' });
+  const res = await fetch(`${stackSetting('PROMETHEUS_URL')}/api/v1/query_range?${params.toString()}`);
+  const body = (await res.json()) as { status: string; error?: string; data?: { result: unknown[] } };
+  if (body.status !== 'success') throw new Error(`${expr}: ${body.error ?? res.status}`);
+  return body.data!.result;
+}
+
+/** What Grafana substitutes before it sends a panel's query. */
+function substitute(expr: string, variables: Record<string, string>): string {
+  // Grafana's $__rate_interval is at least four scrape intervals (the local Prometheus scrapes every 5 s).
+  let out = expr.replaceAll('$__rate_interval', '1m');
+  for (const [name, value] of Object.entries(variables)) out = out.replaceAll(`\${${name}}`, value).replaceAll(`$${name}`, value);
+  return out;
+}
+
+describe('Grafana dashboards: every panel query returns series from the real Prometheus after a real run', () => {
+  let db: TestDatabase;
+  let vhost: TestVhost;
+  const apps: RunningApp[] = [];
+
+  beforeAll(async () => {
+    [db, vhost] = await Promise.all([createDatabase('dashboards_test'), createVhost('dashboards-test')]);
+    // Registered with the stack's Prometheus, as hack/run's processes are.
+    const targets = { PROMETHEUS_TARGETS_DIR: stackSetting('PROMETHEUS_TARGETS_DIR') };
+    const provider = await startApp('payment-provider', { ...targets, PROVIDER_ADMIN_TOKEN: ADMIN_TOKEN });
+    const orderApi = await startApp('order-api', { ...targets, DATABASE_URL: db.url, RABBITMQ_URL: vhost.url });
+    const worker = await startApp('payment-worker', { ...targets, DATABASE_URL: db.url, RABBITMQ_URL: vhost.url, PROVIDER_URL: provider.url });
+    apps.push(worker, orderApi, provider);
+
+    // Orders through the real processes, over a few scrapes so rates have two samples.
+    for (let round = 0; round < 4; round++) {
+      await Promise.all(Array.from({ length: 25 }, async (_, i) => {
+        const res = await fetch(`${orderApi.url}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+          body: JSON.stringify({ customerId: `dash-${i}`, region: 'eu', currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 1, unitPriceMinor: 500 + i }] }),
+        });
+        expect(res.status).toBe(201);
+      }));
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+    }
+    await waitFor(async () => (await statusCounts(db.pool)).paid === 100, { timeoutMs: 60_000, what: 'the 100 orders paid' });
+    // Until Prometheus has scraped the apps after the run.
+    await waitFor(async () => (await rangeQuery(`sum(increase(payments_messages_processed_total{instance="${new URL(worker.url).host}"}[1m]))`, 2)).length > 0, {
+      timeoutMs: 60_000,
+      intervalMs: 1_000,
+      what: 'Prometheus to have scraped the worker after the run',
+    });
+  });
+
+  afterAll(async () => {
+    for (const app of apps) await app.stop();
+    await vhost?.drop();
+    await db?.drop();
+  });
+
+  it('the committed JSON and the chart ConfigMaps are generated from the current source', async () => {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['monitoring/generate-dashboards.ts', '--check'], { cwd: repoDir });
+    expect(stdout + stderr).toBe('');
+  });
+
+  const files = readdirSync(GENERATED).filter((f) => f.endsWith('.json'));
+  it.each(files)('%s: every query answers with series', async (file) => {
+    const dashboard = JSON.parse(readFileSync(`${GENERATED}${file}`, 'utf8')) as DashboardJson;
+    // Query variables resolve as Grafana would: the first value label_values() lists.
+    const variables: Record<string, string> = {};
+    for (const v of dashboard.templating.list) {
+      if (v.type !== 'query') continue;
+      const m = /^label_values\((\w+), *(\w+)\)$/.exec(v.query?.query ?? '');
+      expect(m, `variable ${v.name} is a label_values() query`).not.toBeNull();
+      const res = await fetch(`${stackSetting('PROMETHEUS_URL')}/api/v1/label/${m![2]}/values?match[]=${m![1]}&start=${Math.floor(Date.now() / 1000) - 3600}`);
+      const values = ((await res.json()) as { data: string[] }).data;
+      expect(values.length, `values of the ${v.name} variable`).toBeGreaterThan(0);
+      variables[v.name] = values[0]!;
+    }
+    const empty: string[] = [];
+    let queries = 0;
+    for (const panel of dashboard.panels) {
+      for (const target of panel.targets ?? []) {
+        if (target.expr === undefined) continue;
+        queries += 1;
+        const expr = substitute(target.expr, variables);
+        if ((await rangeQuery(expr, 60)).length === 0) empty.push(`${panel.title ?? '?'}: ${expr}`);
+      }
+    }
+    expect(queries).toBeGreaterThan(0);
+    expect(empty, `${dashboard.title}: panel queries without series`).toEqual([]);
+  });
+});

@@ -1,0 +1,151 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { stackSetting, waitFor } from '@orderflow/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, metricValue, startApp, type RunningApp } from './support/apps.ts';
+import { createDatabase, createVhost, type TestDatabase, type TestVhost } from './support/stack.ts';
+
+// Jaeger's query API (api/traces/:id), as the stack's Jaeger v2 answers it.
+interface JaegerSpan {
+  spanID: string;
+  operationName: string;
+  processID: string;
+  references: { refType: string; spanID: string }[];
+  tags: { key: string; value: unknown }[];
+  logs: { fields: { key: string; value: unknown }[] }[];
+}
+interface JaegerTrace { spans: JaegerSpan[]; processes: Record<string, { serviceName: string }> }
+
+/** Every span of one trace with its service, or undefined while Jaeger has none of it. */
+async function traceOf(traceId: string): Promise<(JaegerSpan & { service: string })[] | undefined> {
+  const res = await fetch(`${stackSetting('JAEGER_QUERY_URL')}/api/traces/${traceId}`);
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new Error(`Jaeger answered ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { data: JaegerTrace[] };
+  const trace = body.data[0];
+  return trace?.spans.map((s) => ({ ...s, service: trace.processes[s.processID]?.serviceName ?? '?' }));
+}
+
+const tag = (span: JaegerSpan, key: string): unknown => span.tags.find((t) => t.key === key)?.value;
+const events = (span: JaegerSpan): unknown[] => span.logs.flatMap((l) => l.fields.filter((f) => f.key === 'event').map((f) => f.value));
+
+/** POSTs one order as the start of a trace of our own (the caller's `traceparent`), returning the trace id. */
+async function postTracedOrder(orderApi: string, i: number): Promise<{ traceId: string; clientSpanId: string }> {
+  const traceId = randomBytes(16).toString('hex');
+  const clientSpanId = randomBytes(8).toString('hex');
+  const res = await fetch(`${orderApi}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), traceparent: `00-${traceId}-${clientSpanId}-01` },
+    body: JSON.stringify({ customerId: `trace-${i}`, region: 'eu', currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 1, unitPriceMinor: 700 + i }] }),
+  });
+  expect(res.status).toBe(201);
+  return { traceId, clientSpanId };
+}
+
+function tracingEnv(): Record<string, string> {
+  return {
+    TRACING_SAMPLE_RATIO: '1',
+    OTEL_EXPORTER_OTLP_ENDPOINT: stackSetting('OTEL_EXPORTER_OTLP_ENDPOINT'),
+    // Export within a fraction of a second rather than every 5 s.
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+  };
+}
+
+describe('tracing: one order is one trace in Jaeger, across order-api, the relay, the worker and the provider', () => {
+  let db: TestDatabase;
+  let vhost: TestVhost;
+  const apps: RunningApp[] = [];
+  let orderApi: RunningApp;
+  let provider: RunningApp;
+  let worker: RunningApp;
+
+  beforeAll(async () => {
+    [db, vhost] = await Promise.all([createDatabase('tracing_test'), createVhost('tracing-test')]);
+    provider = await startApp('payment-provider', { ...tracingEnv(), PROVIDER_ADMIN_TOKEN: ADMIN_TOKEN });
+    orderApi = await startApp('order-api', { ...tracingEnv(), DATABASE_URL: db.url, RABBITMQ_URL: vhost.url });
+    worker = await startApp('payment-worker', {
+      ...tracingEnv(),
+      DATABASE_URL: db.url,
+      RABBITMQ_URL: vhost.url,
+      PROVIDER_URL: provider.url,
+      PROVIDER_RETRIES: '0',
+      BREAKER_THRESHOLD: '2',
+      BREAKER_HALF_OPEN_MS: '60000',
+      PARK_DELAY_MS: '60000',
+    });
+    apps.push(worker, orderApi, provider);
+  });
+
+  afterAll(async () => {
+    for (const app of apps) await app.stop();
+    await vhost?.drop();
+    await db?.drop();
+  });
+
+  it('links the request, the publish, the consume, the provider call and the provider request as parent and child', async () => {
+    const { traceId, clientSpanId } = await postTracedOrder(orderApi.url, 1);
+    const spans = await waitFor(async () => {
+      const found = await traceOf(traceId);
+      return found !== undefined && found.some((s) => s.service === 'payment-provider') && found.some((s) => tag(s, 'orderflow.payment.outcome') === 'paid') ? found : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500, what: `trace ${traceId} with the provider's span and the paid consume span` });
+
+    const byId = new Map(spans.map((s) => [s.spanID, s]));
+    const parentOf = (s: JaegerSpan): JaegerSpan | undefined => byId.get(s.references.find((r) => r.refType === 'CHILD_OF')?.spanID ?? '');
+    const one = (service: string, pred: (s: JaegerSpan) => boolean, what: string): JaegerSpan => {
+      const matches = spans.filter((s) => s.service === service && pred(s));
+      expect(matches.map((s) => s.operationName), `${what} in ${JSON.stringify(spans.map((s) => [s.service, s.operationName]))}`).toHaveLength(1);
+      return matches[0]!;
+    };
+
+    const request = one('order-api', (s) => tag(s, 'span.kind') === 'server', 'the POST /orders server span');
+    const publish = one('order-api', (s) => s.operationName === 'publish orders', 'the relay publish span');
+    const consume = one('payment-worker', (s) => s.operationName === 'consume payments', 'the worker consume span');
+    const call = one('payment-worker', (s) => s.operationName === 'POST /charges', 'the provider call span');
+    const served = one('payment-provider', (s) => tag(s, 'span.kind') === 'server', 'the provider server span');
+
+    // The caller's span is the root: the request continues it.
+    expect(request.references).toEqual([expect.objectContaining({ refType: 'CHILD_OF', spanID: clientSpanId })]);
+    expect(parentOf(publish)?.spanID).toBe(request.spanID);
+    expect(parentOf(consume)?.spanID).toBe(publish.spanID);
+    expect(parentOf(call)?.spanID).toBe(consume.spanID);
+    expect(parentOf(served)?.spanID).toBe(call.spanID);
+    // Every span but the request hangs off a span of this same trace.
+    for (const s of spans) if (s !== request) expect(parentOf(s), `${s.service} ${s.operationName} has its parent in the trace`).toBeDefined();
+
+    // OpenTelemetry messaging semantic conventions on both ends.
+    expect(tag(publish, 'messaging.system')).toBe('rabbitmq');
+    expect(tag(publish, 'messaging.operation.type')).toBe('send');
+    expect(tag(publish, 'messaging.destination.name')).toBe('orders');
+    expect(tag(publish, 'span.kind')).toBe('producer');
+    expect(tag(consume, 'messaging.system')).toBe('rabbitmq');
+    expect(tag(consume, 'messaging.operation.type')).toBe('process');
+    expect(tag(consume, 'messaging.destination.name')).toBe('payments');
+    expect(tag(consume, 'span.kind')).toBe('consumer');
+    expect(tag(consume, 'orderflow.payment.outcome')).toBe('paid');
+  });
+
+  it('shows the park on the order\'s trace when the provider is down and the breaker opens', async () => {
+    await fetch(`${provider.url}/admin/faults`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ failureRate: 1 }),
+    });
+    const traces: string[] = [];
+    // Two failures open the breaker (BREAKER_THRESHOLD=2); the orders after them are parked.
+    await waitFor(async () => {
+      traces.push((await postTracedOrder(orderApi.url, traces.length + 2)).traceId);
+      return ((await metricValue(worker.url, 'payments_messages_processed_total', 'outcome="parked"')) ?? 0) > 0;
+    }, { timeoutMs: 60_000, intervalMs: 1_000, what: 'an order parked behind the open breaker' });
+
+    const parked = await waitFor(async () => {
+      for (const traceId of traces) {
+        const spans = await traceOf(traceId);
+        const consume = spans?.find((s) => s.operationName === 'consume payments' && events(s).includes('payment.parked'));
+        if (consume !== undefined && spans !== undefined) return { consume, spans };
+      }
+      return undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500, what: 'a trace whose consume span has the payment.parked event' });
+    expect(tag(parked.consume, 'orderflow.payment.outcome')).toBe('parked');
+    // The park happened in the order's own trace, under the relay's publish.
+    expect(parked.spans.some((s) => s.service === 'order-api' && s.operationName === 'publish orders')).toBe(true);
+  });
+});
