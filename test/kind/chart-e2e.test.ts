@@ -59,7 +59,7 @@ function tagOf(image: string | undefined): string {
 }
 
 /** `--set` arguments of the orderflow release for one set of app image tags. */
-function appSets(tags: { operator: string; orderApi: string; provider: string; worker: string }, externalMetrics: boolean): string[] {
+function appSets(tags: AppTags, externalMetrics: boolean): string[] {
   return [
     '-f', join(repoRoot, 'charts/orderflow/ci/dev-values.yaml'),
     // The CRD and its cluster-wide objects belong to hack/kind's deployment on this cluster.
@@ -74,6 +74,9 @@ function appSets(tags: { operator: string; orderApi: string; provider: string; w
     '--set', `orderApi.image.tag=${tags.orderApi}`,
     '--set', `paymentProvider.image.tag=${tags.provider}`,
     '--set', `pipeline.paymentWorker.image.tag=${tags.worker}`,
+    '--set', `catalogApi.image.tag=${tags.catalog}`,
+    '--set', `dashboard.image.tag=${tags.dashboard}`,
+    '--set', `streamAggregator.image.tag=${tags.aggregator}`,
   ];
 }
 
@@ -324,6 +327,25 @@ describe.sequential('orderflow installed by its charts on kind', () => {
   }, 15 * MINUTE);
 });
 
-function currentTags(): { operator: string; orderApi: string; provider: string; worker: string } {
-  return { operator: tagOf(images.IMAGE_OPERATOR), orderApi: tagOf(images.IMAGE_ORDER_API), provider: tagOf(images.IMAGE_PAYMENT_PROVIDER), worker: tagOf(images.IMAGE_PAYMENT_WORKER) };
+/** The image tags of the apps the dev values run. */
+interface AppTags {
+  operator: string;
+  orderApi: string;
+  provider: string;
+  worker: string;
+  catalog: string;
+  dashboard: string;
+  aggregator: string;
+}
+
+function currentTags(): AppTags {
+  return {
+    operator: tagOf(images.IMAGE_OPERATOR),
+    orderApi: tagOf(images.IMAGE_ORDER_API),
+    provider: tagOf(images.IMAGE_PAYMENT_PROVIDER),
+    worker: tagOf(images.IMAGE_PAYMENT_WORKER),
+    catalog: tagOf(images.IMAGE_CATALOG_API),
+    dashboard: tagOf(images.IMAGE_DASHBOARD),
+    aggregator: tagOf(images.IMAGE_STREAM_AGGREGATOR),
+  };
 }
