@@ -19,6 +19,11 @@ export const ConfigSchema = Type.Object({
   /** INSERT statements in flight at once; requests arriving meanwhile join the next batch. */
   INTAKE_MAX_CONCURRENT_WRITES: env.int({ default: 2, minimum: 1, maximum: 64 }),
   RELAY_ENABLED: env.bool(true),
+  /**
+   * `pipeline` when an OrderPipeline owns the payments queue (the chart's default pipeline):
+   * order-api then declares only its exchanges and the other queues (declareOrderTopology).
+   */
+  PAYMENTS_TOPOLOGY: env.oneOf(['declare', 'pipeline'] as const, 'declare'),
   RELAY_BATCH_SIZE: env.int({ default: 1_000, minimum: 1, maximum: 10_000 }),
   RELAY_CONFIRM_WINDOW: env.int({ default: 500, minimum: 1, maximum: 10_000 }),
   /**

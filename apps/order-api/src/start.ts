@@ -50,7 +50,7 @@ export async function startOrderApi(config: OrderApiConfig, options: { logger: L
   const publisher = new ConfirmPublisher(connection, {
     window: config.RELAY_CONFIRM_WINDOW,
     confirmTimeoutMs: config.RELAY_CONFIRM_TIMEOUT_MS,
-    topology: (channel) => declareOrderTopology(channel),
+    topology: (channel) => declareOrderTopology(channel, { paymentsQueue: config.PAYMENTS_TOPOLOGY }),
     registry,
   });
   const relay = config.RELAY_ENABLED

@@ -44,16 +44,33 @@ apply_with_images() {
   done | kubectl_kind apply -f - >/dev/null
 }
 
-# infra_start: the infrastructure's images built and loaded, its StatefulSets applied.
+# The scrape targets of the apps hack/kind deploys (manifests/kind/apps), for its Prometheus.
+INFRA_SCRAPE_TARGETS='["order-api.orderflow.svc:8080","payment-worker.orderflow.svc:8081","payment-provider.orderflow.svc:8082","orderflow-operator-metrics.orderflow-system.svc:8090"]'
+
+# infra_helm: helm of the local control plane's tool cache (hack/stack env).
+infra_helm() {
+  local helm
+  helm="$(bash "$REPO_DIR/hack/stack" env | sed -n 's/^HELM=//p')"
+  [[ -x $helm ]] || die "helm not found (HELM from hack/stack env)"
+  "$helm" "$@"
+}
+
+# infra_start: the infrastructure's images built and loaded, its StatefulSets applied. One
+# source: the chart charts/orderflow-dev-infra, rendered with the Secret ensure_secrets made
+# and the NodePorts of kind-config.yaml (test/kind/chart-e2e.test.ts installs the same chart as
+# a release).
 infra_start() {
-  local name var images=()
+  local name var images=() sets=()
   for name in "${INFRA[@]}"; do
     var="IMAGE_${name^^}"
     export "$var=$(infra_image "$name")"
     images+=("${!var}")
+    sets+=(--set "images.$name=${!var}")
   done
   load_images "${images[@]}"
-  apply_with_images "$MANIFESTS"/infra/*.yaml
+  infra_helm template orderflow-dev-infra "$REPO_DIR/charts/orderflow-dev-infra" --namespace orderflow-infra \
+    "${sets[@]}" --set credentials.create=false --set nodePorts.enabled=true \
+    --set-json "prometheus.targets=$INFRA_SCRAPE_TARGETS" | kubectl_kind apply -f - >/dev/null
 }
 
 # infra_wait: every infrastructure Pod Ready.

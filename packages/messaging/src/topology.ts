@@ -11,6 +11,13 @@ export interface OrderTopologyOptions {
    * with PRECONDITION_FAILED. Without this option the retry queues are left alone.
    */
   paymentRetryDelaysMs?: readonly number[];
+  /**
+   * Who owns the payments queue, its dead-letter queue and its retry queues: `declare`
+   * (default) declares them here; `pipeline` leaves them to the OrderPipeline the operator
+   * applies (its dead-letter route differs, and RabbitMQ refuses a second declaration with
+   * other arguments), so a service run beside the pipeline declares only the rest.
+   */
+  paymentsQueue?: 'declare' | 'pipeline';
 }
 
 /** Suggested delays of `payments.retry.<n>` (1 s, 5 s, 25 s). */
@@ -35,24 +42,26 @@ export async function declareOrderTopology(channel: Channel, options: OrderTopol
   await channel.bindExchange(EXCHANGES.routing, EXCHANGES.orders, EVENT_TYPES.orderCreated);
   await channel.bindExchange(EXCHANGES.inventory, EXCHANGES.orders, EVENT_TYPES.orderCreated);
 
-  // direct: payments, with dead letters to payments.dlx → payments.dlq.
-  await channel.assertQueue(QUEUES.payments, {
-    durable: true,
-    arguments: { 'x-dead-letter-exchange': EXCHANGES.paymentsDead, 'x-dead-letter-routing-key': QUEUES.payments },
-  });
-  await channel.bindQueue(QUEUES.payments, EXCHANGES.orders, EVENT_TYPES.orderCreated);
-  await channel.assertQueue(QUEUES.paymentsDead, { durable: true });
-  await channel.bindQueue(QUEUES.paymentsDead, EXCHANGES.paymentsDead, QUEUES.payments);
-
-  // Retry delay queues: a message waits out the TTL, then dead-letters straight back to the
-  // payments queue through the default exchange (not via `orders`, which would fan it out again).
-  for (const [i, delay] of (options.paymentRetryDelaysMs ?? []).entries()) {
-    const name = QUEUES.paymentsRetry(i + 1);
-    await channel.assertQueue(name, {
+  if (options.paymentsQueue !== 'pipeline') {
+    // direct: payments, with dead letters to payments.dlx → payments.dlq.
+    await channel.assertQueue(QUEUES.payments, {
       durable: true,
-      arguments: { 'x-message-ttl': delay, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': QUEUES.payments },
+      arguments: { 'x-dead-letter-exchange': EXCHANGES.paymentsDead, 'x-dead-letter-routing-key': QUEUES.payments },
     });
-    await channel.bindQueue(name, EXCHANGES.paymentsRetry, String(i + 1));
+    await channel.bindQueue(QUEUES.payments, EXCHANGES.orders, EVENT_TYPES.orderCreated);
+    await channel.assertQueue(QUEUES.paymentsDead, { durable: true });
+    await channel.bindQueue(QUEUES.paymentsDead, EXCHANGES.paymentsDead, QUEUES.payments);
+
+    // Retry delay queues: a message waits out the TTL, then dead-letters straight back to the
+    // payments queue through the default exchange (not via `orders`, which would fan it out again).
+    for (const [i, delay] of (options.paymentRetryDelaysMs ?? []).entries()) {
+      const name = QUEUES.paymentsRetry(i + 1);
+      await channel.assertQueue(name, {
+        durable: true,
+        arguments: { 'x-message-ttl': delay, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': QUEUES.payments },
+      });
+      await channel.bindQueue(name, EXCHANGES.paymentsRetry, String(i + 1));
+    }
   }
 
   // headers: high priority and per-region queues.
