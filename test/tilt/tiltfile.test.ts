@@ -62,7 +62,7 @@ describe('the Tiltfile, evaluated by Starlark with recording builtins', () => {
   });
 
   it('fails to evaluate a Tiltfile that reads a file that is not there', async () => {
-    writeFileSync(broken, readFileSync(tiltfile, 'utf8').replace("'manifests/kind/infra/'", "'manifests/kind/infrastructure/'"));
-    await expect(tiltCalls(broken, helm)).rejects.toThrow(/read_file: .*manifests\/kind\/infrastructure\/postgres\.yaml/);
+    writeFileSync(broken, readFileSync(tiltfile, 'utf8').replace("app['dir'] + '/Dockerfile'", "app['dir'] + '/Dockerfile.missing'"));
+    await expect(tiltCalls(broken, helm)).rejects.toThrow(/read_file: .*Dockerfile\.missing/);
   });
 });
