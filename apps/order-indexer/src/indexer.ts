@@ -4,6 +4,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { Logger } from 'pino';
 import { CodedError } from '@orderflow/errors';
 import {
+  BatchReader,
   DEAD_LETTER_HEADERS,
   createIdempotentProducer,
   createReadCommittedConsumer,
@@ -13,7 +14,6 @@ import {
   type StringConsumer,
   type StringProducer,
 } from '@orderflow/kafka';
-import { BatchReader } from './batch-reader.ts';
 import { BulkWriter, type ActionOutcome } from './bulk-writer.ts';
 import { planAlert, planOrderEvent, rejection, type PlannedRecord } from './documents.ts';
 import type { IndexNames } from './index-layout.ts';

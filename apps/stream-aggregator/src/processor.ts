@@ -4,6 +4,7 @@ import { MessagesStreamFallbackModes, MessagesStreamModes, type Message, type Me
 import type { Logger } from 'pino';
 import { CodedError } from '@orderflow/errors';
 import {
+  BatchReader,
   createReadCommittedConsumer,
   createTransactionalProducer,
   inTransaction,
@@ -17,7 +18,6 @@ import {
 import type { OffsetResetPolicy } from '@orderflow/consumer-contract';
 import type { AnomalyRules } from './anomalies.ts';
 import { singleOwnerAssigner } from './assigner.ts';
-import { BatchReader } from './batch-reader.ts';
 import { restoreWindows } from './changelog.ts';
 import type { AggregatorMetrics } from './metrics.ts';
 import { transformBatch, type OutputTopics } from './transform.ts';

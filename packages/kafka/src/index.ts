@@ -13,3 +13,4 @@ export type { LagLabels } from './lag.ts';
 export { createIdempotentProducer, createTransactionalProducer, inTransaction, initTransactions } from './producer.ts';
 export type { StringProducer, StringTransaction, TransactionOptions } from './producer.ts';
 export { DEAD_LETTER_HEADERS, ORDER_EVENT_HEADERS, TOPICS } from './topics.ts';
+export { BatchReader } from './batch-reader.ts';
