@@ -69,13 +69,13 @@ function appSets(tags: AppTags, externalMetrics: boolean): string[] {
     '--set', `rabbitmq.managementUrl=http://rabbitmq.${INFRA_NS}.svc:15672`,
     '--set', `kafka.brokers=kafka.${INFRA_NS}.svc.cluster.local:9092`,
     '--set', `externalMetrics.enabled=${externalMetrics}`,
-    '--set', `operator.image.tag=${tags.operator}`,
-    '--set', `orderApi.image.tag=${tags.orderApi}`,
-    '--set', `paymentProvider.image.tag=${tags.provider}`,
-    '--set', `pipeline.paymentWorker.image.tag=${tags.worker}`,
-    '--set', `catalogApi.image.tag=${tags.catalog}`,
-    '--set', `dashboard.image.tag=${tags.dashboard}`,
-    '--set', `streamAggregator.image.tag=${tags.aggregator}`,
+    '--set-string', `operator.image.tag=${tags.operator}`,
+    '--set-string', `orderApi.image.tag=${tags.orderApi}`,
+    '--set-string', `paymentProvider.image.tag=${tags.provider}`,
+    '--set-string', `pipeline.paymentWorker.image.tag=${tags.worker}`,
+    '--set-string', `catalogApi.image.tag=${tags.catalog}`,
+    '--set-string', `dashboard.image.tag=${tags.dashboard}`,
+    '--set-string', `streamAggregator.image.tag=${tags.aggregator}`,
   ];
 }
 
