@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orderflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postKindOrder } from './kind-orders.ts';
-import { portForward, type PortForward } from './port-forward.ts';
+import { portForwardTo, type PortForward } from './port-forward.ts';
 
 interface StatsWindow {
   windowStart: string;
@@ -32,12 +32,13 @@ function countSince(all: StatsWindow[], from: string): number {
   return all.filter((w) => w.windowStart >= from).reduce((n, w) => n + w.orderCount, 0);
 }
 
-// order-api on kind publishes its outbox to Kafka order-events (KAFKA_PUBLISH_ENABLED); the
-// aggregator Pod (manifests/kind/apps/stream-aggregator.yaml) turns them into per-minute windows.
+// order-api on kind publishes its outbox to Kafka order-events (KAFKA_PUBLISH_ENABLED in
+// charts/orderflow/ci/kind-values.yaml); the aggregator, a consumer of the release's pipeline run
+// by the operator (its topics declared by the pipeline), turns them into per-minute windows.
 describe('stream-aggregator on kind', () => {
   let forward: PortForward;
   beforeAll(async () => {
-    forward = await portForward('orderflow', 'stream-aggregator', 8085);
+    forward = await portForwardTo('stream-aggregator');
   });
   afterAll(() => forward?.close());
 

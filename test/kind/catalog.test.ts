@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { portForward, type PortForward } from './port-forward.ts';
+import { portForwardTo, type PortForward } from './port-forward.ts';
 
-// catalog-api as a Pod (manifests/kind/apps/catalog-api.yaml) with the cluster's PostgreSQL and
-// Redis, reached through kubectl port-forward.
+// catalog-api of the platform's release (charts/orderflow, catalogApi.enabled in the dev values)
+// with the cluster's PostgreSQL and Redis, reached through kubectl port-forward.
 describe('catalog-api on kind', () => {
   let forward: PortForward;
   beforeAll(async () => {
-    forward = await portForward('orderflow', 'catalog-api', 8083);
+    forward = await portForwardTo('catalog-api');
   });
   afterAll(() => forward?.close());
 

@@ -7,8 +7,8 @@ import { command, isReady, kindSetting, kubectl, kubectlJson, type Pod, repoRoot
 
 // The platform installed by its charts on the shared kind cluster (docs/chart.md, "End to end on
 // kind"): charts/orderflow-dev-infra and charts/orderflow as releases in their own namespaces, so
-// they never touch what `hack/kind/kind up` deploys in orderflow, orderflow-system and
-// orderflow-infra. Images are hack/kind's builds (tagged by content, loaded into the node).
+// they never touch `hack/kind/kind up`'s release (orderflow) and infrastructure (orderflow-infra).
+// Images are hack/kind's builds (tagged by content, loaded into the node).
 
 const INFRA_NS = 'orderflow-e2e-infra';
 const NS = 'orderflow-e2e';
@@ -16,7 +16,6 @@ const INFRA_RELEASE = 'e2e-infra';
 const RELEASE = 'e2e';
 const FULLNAME = `${RELEASE}-orderflow`;
 const WORKER_SELECTOR = 'orderflow.dev/pipeline=checkout,orderflow.dev/consumer=payment-worker';
-const APISERVICE = 'v1beta1.external.metrics.k8s.io';
 const MINUTE = 60_000;
 
 /** Figures printed at the end (docs/chart.md). */
@@ -58,17 +57,19 @@ function tagOf(image: string | undefined): string {
 }
 
 /** `--set` arguments of the orderflow release for one set of app image tags. */
-function appSets(tags: AppTags, externalMetrics: boolean): string[] {
+function appSets(tags: AppTags): string[] {
   return [
     '-f', join(repoRoot, 'charts/orderflow/ci/dev-values.yaml'),
-    // The CRD and its cluster-wide objects belong to hack/kind's deployment on this cluster.
+    // The CRD is the cluster's (hack/kind applies it server-side for every release on it).
     '--set', 'crds.install=false',
     // Only this release's operator reconciles this release's pipeline (and it watches only NS).
     '--set', 'operator.instance=e2e',
     '--set', `operator.watchNamespace=${NS}`,
     '--set', `rabbitmq.managementUrl=http://rabbitmq.${INFRA_NS}.svc:15672`,
     '--set', `kafka.brokers=kafka.${INFRA_NS}.svc.cluster.local:9092`,
-    '--set', `externalMetrics.enabled=${externalMetrics}`,
+    // The cluster's one external metrics APIService is `hack/kind/kind up`'s release's (its
+    // autoscaling is proved by test/kind/autoscaling.test.ts); this release leaves it alone.
+    '--set', 'externalMetrics.enabled=false',
     '--set-string', `operator.image.tag=${tags.operator}`,
     '--set-string', `orderApi.image.tag=${tags.orderApi}`,
     '--set-string', `paymentProvider.image.tag=${tags.provider}`,
@@ -167,14 +168,6 @@ async function secretValue(namespace: string, name: string, key: string): Promis
   return Buffer.from(s.data[key] ?? '', 'base64').toString();
 }
 
-/** Who owns the cluster's single external metrics APIService (a release of another namespace?). */
-async function apiServiceOwner(): Promise<string | undefined> {
-  const out = await kubectl('get', 'apiservice', APISERVICE, '--ignore-not-found', '-o', 'jsonpath={.metadata.annotations.meta\\.helm\\.sh/release-namespace}/{.metadata.annotations.meta\\.helm\\.sh/release-name}');
-  return out === '' ? undefined : out;
-}
-
-let externalMetrics = false;
-
 describe.sequential('orderflow installed by its charts on kind', () => {
   beforeAll(async () => {
     helmPath = (await command('bash', [join(repoRoot, 'hack/stack'), 'env'])).split('\n').find((l) => l.startsWith('HELM='))?.slice(5) ?? '';
@@ -185,8 +178,6 @@ describe.sequential('orderflow installed by its charts on kind', () => {
     await kubectl('delete', 'namespace', NS, INFRA_NS, '--ignore-not-found', '--wait=true', '--timeout=300s');
     await kubectl('create', 'namespace', NS);
     await kubectl('create', 'namespace', INFRA_NS);
-    const owner = await apiServiceOwner();
-    externalMetrics = owner === undefined || owner === `${NS}/${RELEASE}`;
   }, 30 * MINUTE);
 
   afterAll(() => {
@@ -202,7 +193,7 @@ describe.sequential('orderflow installed by its charts on kind', () => {
       '--set-json', `connections.namespaces=["${NS}"]`]);
     figures.infraInstallToReadyS = ((Date.now() - t0) / 1000).toFixed(1);
     const t1 = Date.now();
-    await helm(['install', RELEASE, join(repoRoot, 'charts/orderflow'), '-n', NS, '--wait', '--timeout', '10m', ...appSets(currentTags(), externalMetrics)]);
+    await helm(['install', RELEASE, join(repoRoot, 'charts/orderflow'), '-n', NS, '--wait', '--timeout', '10m', ...appSets(currentTags())]);
     await waitFor(async () => (await workerPods()).some(isReady), { timeoutMs: 5 * MINUTE, intervalMs: 1_000, what: 'the pipeline\'s payment-worker Pod Ready' });
     figures.orderflowInstallToReadyS = ((Date.now() - t1) / 1000).toFixed(1);
     providerToken = await secretValue(NS, 'orderflow-connections', 'provider-admin-token');
@@ -270,7 +261,7 @@ describe.sequential('orderflow installed by its charts on kind', () => {
     }
     const customer = `chart-e2e-upgrade-${randomUUID()}`;
     const ids = await postOrders(200, customer);
-    const upgrade = helm(['upgrade', RELEASE, join(repoRoot, 'charts/orderflow'), '-n', NS, '--wait', '--timeout', '10m', ...appSets({ ...currentTags(), orderApi: next, worker: next }, externalMetrics)]);
+    const upgrade = helm(['upgrade', RELEASE, join(repoRoot, 'charts/orderflow'), '-n', NS, '--wait', '--timeout', '10m', ...appSets({ ...currentTags(), orderApi: next, worker: next })]);
     // Orders keep coming while the Deployments roll.
     while (!(await Promise.race([upgrade.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 500))]))) ids.push(...(await postOrders(20, customer)));
     await waitFor(async () => (await workerPods()).filter(isReady).every((p) => p.spec.containers[0]!.image.endsWith(`:${next}`)) || undefined, { timeoutMs: 5 * MINUTE, intervalMs: 1_000, what: 'payment-worker rolled to the new image' });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orderflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postKindOrder } from './kind-orders.ts';
-import { portForward, type PortForward } from './port-forward.ts';
+import { portForwardTo, type PortForward } from './port-forward.ts';
 
 interface BoardOrder {
   orderId: string;
@@ -11,14 +11,14 @@ interface BoardOrder {
 }
 type BoardMessage = { kind: 'snapshot'; seq: number; orders: BoardOrder[] } | { kind: 'order'; seq: number; data: BoardOrder } | { kind: string };
 
-// The dashboard as Pods (manifests/kind/apps/dashboard.yaml) fed by order-api and payment-worker
-// on kind through RabbitMQ, reached through kubectl port-forward (no host port is mapped to its
-// NodePort: that needs a cluster re-create).
+// The dashboard of the platform's release (charts/orderflow, dashboard.enabled in the dev values)
+// fed by order-api and payment-worker on kind through RabbitMQ, reached through kubectl
+// port-forward (kind-config.yaml maps no host port to it: that needs a cluster re-create).
 describe('dashboard on kind', () => {
   let forward: PortForward;
   let socket: WebSocket | undefined;
   beforeAll(async () => {
-    forward = await portForward('orderflow', 'dashboard', 8084);
+    forward = await portForwardTo('dashboard');
   });
   afterAll(() => {
     socket?.close();

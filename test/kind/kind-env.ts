@@ -16,8 +16,23 @@ export function kindEnvPath(): string {
 let cached: Readonly<Record<string, string>> | undefined;
 
 /**
- * One setting of the kind cluster (KIND_KUBECONFIG, KUBECTL, KIND, DOCKER, KIND_ORDER_API_URL...).
- * Throws (the test fails, never skips) when the cluster has not been brought up.
+ * Parses the settings file: one `KEY='value'` a line, quoted for bash (`'\''` is a quote inside
+ * a value); an unquoted `KEY=value` (an older hack/kind) is taken as it is.
+ */
+export function parseKindEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const raw = line.slice(eq + 1);
+    out[line.slice(0, eq)] = raw.startsWith("'") && raw.endsWith("'") && raw.length >= 2 ? raw.slice(1, -1).replaceAll("'\\''", "'") : raw;
+  }
+  return out;
+}
+
+/**
+ * One setting of the kind cluster (KIND_KUBECONFIG, KUBECTL, KIND, DOCKER, KIND_ORDER_API_URL,
+ * KIND_NAMESPACE...). Throws (the test fails, never skips) when the cluster has not been brought up.
  */
 export function kindSetting(name: string): string {
   if (cached === undefined) {
@@ -27,12 +42,7 @@ export function kindSetting(name: string): string {
     } catch {
       throw new Error(`no kind cluster settings at ${kindEnvPath()}: run 'hack/kind/kind up' first (hack/test does this)`);
     }
-    const out: Record<string, string> = {};
-    for (const line of text.split('\n')) {
-      const eq = line.indexOf('=');
-      if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
-    }
-    cached = Object.freeze(out);
+    cached = Object.freeze(parseKindEnv(text));
   }
   const value = cached[name];
   if (value === undefined || value === '') throw new Error(`${kindEnvPath()} has no ${name}`);
@@ -75,7 +85,56 @@ export function isReady(pod: Pod): boolean {
   );
 }
 
-/** The Pods of one app (label app=NAME) in a namespace. */
+/** The Pods of one app (label app=NAME) in a namespace: the development infrastructure's. */
 export async function podsOf(namespace: string, app: string): Promise<Pod[]> {
-  return (await kubectlJson<{ items: Pod[] }>('get', 'pods', '-n', namespace, '-l', `app=${app}`)).items;
+  return podsSelected(namespace, `app=${app}`);
+}
+
+/** The Pods a label selector picks in a namespace. */
+export async function podsSelected(namespace: string, selector: string): Promise<Pod[]> {
+  return (await kubectlJson<{ items: Pod[] }>('get', 'pods', '-n', namespace, '-l', selector)).items;
+}
+
+/** The parts of the platform that `hack/kind/kind up` installs with charts/orderflow. */
+export type Workload = 'operator' | 'order-api' | 'payment-provider' | 'catalog-api' | 'dashboard' | 'payment-worker' | 'stream-aggregator';
+
+/** The default OrderPipeline of the chart's values, whose consumers the operator runs. */
+export const PIPELINE = 'checkout';
+const CONSUMERS: ReadonlySet<Workload> = new Set(['payment-worker', 'stream-aggregator']);
+
+/** Where a workload of the platform's release runs, and how to reach and select it. */
+export interface PlatformWorkload {
+  namespace: string;
+  /** Its Deployment and its Service (the same name). */
+  name: string;
+  /** The Service's port. */
+  port: number;
+  /** Label selector of its Pods. */
+  selector: string;
+}
+
+/**
+ * A workload of the release (KIND_RELEASE in KIND_NAMESPACE): the chart's own Deployments are
+ * `<fullname>-<component>` (charts/orderflow "orderflow.fullname"), the pipeline's consumers are
+ * the operator's `<pipeline>-<consumer>` with a headless Service on the consumer port.
+ */
+export function platformWorkload(workload: Workload): PlatformWorkload {
+  const namespace = kindSetting('KIND_NAMESPACE');
+  const release = kindSetting('KIND_RELEASE');
+  if (CONSUMERS.has(workload)) {
+    return { namespace, name: `${PIPELINE}-${workload}`, port: 8080, selector: `orderflow.dev/pipeline=${PIPELINE},orderflow.dev/consumer=${workload}` };
+  }
+  const fullname = release.includes('orderflow') ? release : `${release}-orderflow`;
+  return {
+    namespace,
+    name: `${fullname}-${workload}`,
+    port: workload === 'operator' ? 8090 : 80,
+    selector: `app.kubernetes.io/instance=${release},app.kubernetes.io/component=${workload}`,
+  };
+}
+
+/** The Pods of a workload of the platform's release. */
+export async function platformPods(workload: Workload): Promise<Pod[]> {
+  const w = platformWorkload(workload);
+  return podsSelected(w.namespace, w.selector);
 }

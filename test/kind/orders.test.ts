@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orderflow/testkit';
 import { describe, expect, it } from 'vitest';
-import { isReady, kindSetting, kubectl, podsOf } from './kind-env.ts';
+import { isReady, kindSetting, kubectl, platformPods, platformWorkload } from './kind-env.ts';
 
 interface OrderView {
   id: string;
@@ -29,8 +29,8 @@ async function allPaid(ids: string[]): Promise<boolean> {
   return statuses.every((s) => s === 'paid');
 }
 
-// Orders through the apps running as Pods: order-api (NodePort) -> RabbitMQ -> payment-worker
-// -> payment-provider -> PostgreSQL, all inside the kind cluster.
+// Orders through the platform's release on kind: order-api (NodePort) -> RabbitMQ -> the
+// pipeline's payment-worker (run by the operator) -> payment-provider -> PostgreSQL.
 describe('orders on kind', () => {
   it('an order posted through the NodePort ends paid', async () => {
     const order = await postOrder(`kind-${randomUUID()}`);
@@ -39,8 +39,9 @@ describe('orders on kind', () => {
   });
 
   it('a payment-worker Pod killed mid-run is replaced and no order is lost', async () => {
-    const before = (await podsOf('orderflow', 'payment-worker')).filter(isReady);
-    expect(before.length).toBe(1);
+    // The pipeline's payment-worker Deployment (the operator's), at the replicas its HPA set.
+    const before = (await platformPods('payment-worker')).filter(isReady);
+    expect(before.length).toBeGreaterThan(0);
     const victim = before[0]!.metadata.name;
 
     const customer = `kind-${randomUUID()}`;
@@ -48,11 +49,12 @@ describe('orders on kind', () => {
     for (let i = 0; i < 20; i++) ids.push((await postOrder(customer)).id);
     // Killed outright (no drain) while the orders above are in flight: what it had taken but not
     // acknowledged goes back to the queue; orders posted while no worker runs wait there.
-    await kubectl('delete', 'pod', '-n', 'orderflow', victim, '--grace-period=0', '--force', '--wait=false');
+    await kubectl('delete', 'pod', '-n', platformWorkload('payment-worker').namespace, victim, '--grace-period=0', '--force', '--wait=false');
     for (let i = 0; i < 40; i++) ids.push((await postOrder(customer)).id);
 
+    const others = before.filter((p) => p.metadata.name !== victim).map((p) => p.metadata.name);
     const replacement = await waitFor(
-      async () => (await podsOf('orderflow', 'payment-worker')).find((p) => p.metadata.name !== victim && isReady(p)),
+      async () => (await platformPods('payment-worker')).find((p) => p.metadata.name !== victim && !others.includes(p.metadata.name) && isReady(p)),
       { timeoutMs: 180_000, intervalMs: 500, what: 'a Ready replacement payment-worker Pod' },
     );
     expect(replacement.metadata.name).not.toBe(victim);

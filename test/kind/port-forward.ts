@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { kindSetting } from './kind-env.ts';
+import { kindSetting, platformWorkload, type Workload } from './kind-env.ts';
 
 /** A local port forwarded to a Service of the kind cluster; `close` ends the kubectl process. */
 export interface PortForward {
@@ -44,4 +44,10 @@ export async function portForward(namespace: string, service: string, port: numb
     close();
     throw err;
   }
+}
+
+/** A port-forward to the Service of a workload of the platform's release (platformWorkload). */
+export async function portForwardTo(workload: Workload): Promise<PortForward> {
+  const { namespace, name, port } = platformWorkload(workload);
+  return portForward(namespace, name, port);
 }

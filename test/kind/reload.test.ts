@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from '@orderflow/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { command, isReady, kindSetting, kubectl, podsOf, repoRoot } from './kind-env.ts';
+import { command, isReady, kindSetting, kubectl, platformPods, platformWorkload, repoRoot } from './kind-env.ts';
 
 const run = promisify(execFile);
 // A file inside payment-provider's build context, ignored by git: the "source change".
@@ -28,8 +28,8 @@ describe('reload after a source change', () => {
     await reload();
   }, 600_000);
 
-  it('runs the rebuilt image, with the changed file, after hack/kind/kind reload', async () => {
-    const before = (await podsOf('orderflow', 'payment-provider')).filter(isReady)[0]!;
+  it('runs the rebuilt image, with the changed file, after hack/kind/kind reload (helm upgrade of the release)', async () => {
+    const before = (await platformPods('payment-provider')).filter(isReady)[0]!;
     const marker = randomUUID();
     writeFileSync(probe, marker);
     await reload();
@@ -37,10 +37,10 @@ describe('reload after a source change', () => {
     const image = await builtImage();
     expect(image).not.toBe(before.spec.containers[0]!.image);
     const pod = await waitFor(
-      async () => (await podsOf('orderflow', 'payment-provider')).find((p) => isReady(p) && p.spec.containers[0]!.image === image),
+      async () => (await platformPods('payment-provider')).find((p) => isReady(p) && p.spec.containers[0]!.image === image),
       { timeoutMs: 120_000, intervalMs: 500, what: `a Ready payment-provider Pod running ${image}` },
     );
-    const content = await kubectl('exec', '-n', 'orderflow', pod.metadata.name, '--', 'node', '-p', `require('fs').readFileSync('.kind-reload-probe', 'utf8')`);
+    const content = await kubectl('exec', '-n', platformWorkload('payment-provider').namespace, pod.metadata.name, '--', 'node', '-p', `require('fs').readFileSync('.kind-reload-probe', 'utf8')`);
     expect(content.trim()).toBe(marker);
   });
 });
