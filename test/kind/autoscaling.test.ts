@@ -101,17 +101,19 @@ describe.sequential('payment-worker autoscaling on kind (operator external metri
 
     // A slower provider (1 s a charge: under the worker's 2 s provider timeout, so nothing is
     // retried) makes one replica drain about CONCURRENCY (64) orders a second; orders are posted
-    // faster than that until a new Pod runs, so the backlog stays above the target meanwhile.
+    // faster than that, until the backlog is 4 × the target and again whenever it falls below,
+    // until a new Pod runs: the backlog stays above the target meanwhile.
     await faults(1_000);
     const ids: string[] = [];
     const customer = `kind-scale-${randomUUID()}`;
-    const seen = { peak: 0, crossed: undefined as number | undefined, crossedTolerance: undefined as number | undefined, running: undefined as Pod | undefined, at: 0, error: '' };
+    const seen = { peak: 0, last: 0, crossed: undefined as number | undefined, crossedTolerance: undefined as number | undefined, running: undefined as Pod | undefined, at: 0, error: '' };
     // Watches the metric and the Pods while orders are posted (a failed read is retried).
     let posting = true;
     const watch = (async () => {
       while (seen.running === undefined && posting) {
         try {
           const n = await backlog();
+          seen.last = n;
           seen.peak = Math.max(seen.peak, n);
           // The HPA acts only beyond its 10 % tolerance: both moments are kept.
           if (seen.crossed === undefined && n > target) seen.crossed = Date.now();
@@ -130,7 +132,8 @@ describe.sequential('payment-worker autoscaling on kind (operator external metri
     try {
       const limit = 30 * target;
       while (seen.running === undefined && ids.length < limit) {
-        ids.push(...(await Promise.all(Array.from({ length: 50 }, () => postKindOrder(customer)))));
+        if (seen.last >= 4 * target) await new Promise((r) => setTimeout(r, 250));
+        else ids.push(...(await Promise.all(Array.from({ length: 50 }, () => postKindOrder(customer)))));
       }
       // Posting stopped at the limit: the backlog still takes minutes to drain at this speed.
       await waitFor(() => seen.running !== undefined, { timeoutMs: 10 * MINUTE, intervalMs: 500, what: 'a new payment-worker Pod Running' });
