@@ -22,8 +22,9 @@ function platformOverview(): DashboardJson {
     ]))
     .withRow(new RowBuilder('Payments'))
     .withPanel(timeseries('Payment outcomes', 'ops', [{ expr: `sum by (outcome) (rate(payments_messages_processed_total[${R}]))`, legend: '{{outcome}}' }]))
-    .withPanel(timeseries('Provider breaker (0 closed, 1 open, 2 half-open) and charge p99', 'short', [
-      { expr: 'max by (instance) (payments_provider_breaker_state)', legend: 'breaker {{instance}}' },
+    .withPanel(timeseries('Breakers (0 closed, 1 half-open, 2 open) and charge p99', 'short', [
+      { expr: 'max by (instance) (payments_provider_breaker_state)', legend: 'provider breaker {{instance}}' },
+      { expr: 'max by (instance) (outbox_relay_breaker_state)', legend: 'relay breaker {{instance}}' },
       { expr: `histogram_quantile(0.99, sum by (le) (rate(payments_charge_duration_seconds_bucket[${R}])))`, legend: 'charge p99 (s)' },
     ]))
     .build();
@@ -60,6 +61,7 @@ function operator(): DashboardJson {
     ]))
     .withPanel(timeseries('Kubernetes API requests per second', 'reqps', [{ expr: `sum by (verb, code) (rate(orderflow_operator_kube_requests_total[${R}]))`, legend: '{{verb}} {{code}}' }]))
     .withPanel(timeseries('Leader replicas', 'short', [{ expr: 'sum(orderflow_operator_leader)', legend: 'leaders' }]))
+    .withPanel(timeseries('OrderPipelines by Ready status', 'short', [{ expr: 'sum by (status) (orderflow_operator_pipelines_ready)', legend: 'Ready={{status}}' }]))
     .build();
 }
 
@@ -67,7 +69,10 @@ function operator(): DashboardJson {
 function pipeline(): DashboardJson {
   return orderflowDashboard('orderflow-pipeline', 'orderflow / OrderPipeline')
     .withVariable(labelVariable('pipeline', 'orderflow_operator_consumer_lag', 'pipeline'))
-    .withPanel(timeseries('Lag or backlog per consumer', 'short', [{ expr: 'max by (consumer) (orderflow_operator_consumer_lag{pipeline="$pipeline"})', legend: '{{consumer}}' }]))
+    .withPanel(timeseries('Lag or backlog per consumer, and the lag its scaling is sized for', 'short', [
+      { expr: 'max by (consumer) (orderflow_operator_consumer_lag{pipeline="$pipeline"})', legend: '{{consumer}}' },
+      { expr: 'max by (consumer) (orderflow_operator_consumer_lag_target{pipeline="$pipeline"})', legend: 'target {{consumer}}' },
+    ]))
     .withPanel(timeseries('Total lag of the pipeline', 'short', [{ expr: 'sum(orderflow_operator_consumer_lag{pipeline="$pipeline"})', legend: '$pipeline' }]))
     .build();
 }

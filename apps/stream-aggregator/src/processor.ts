@@ -7,10 +7,12 @@ import {
   BatchReader,
   createReadCommittedConsumer,
   createTransactionalProducer,
+  endSpans,
   inTransaction,
   initTransactions,
   measureLag,
   recordLag,
+  startKafkaProcessSpan,
   type KafkaClientSettings,
   type StringConsumer,
   type StringProducer,
@@ -188,6 +190,9 @@ export class Processor {
   async #process(batch: StringMessage[], store: WindowStore, producer: StringProducer, consumer: StringConsumer, positions: Map<number, bigint>): Promise<void> {
     const o = this.#o;
     const started = process.hrtime.bigint();
+    // Each record's processing joins the trace of the order it carries (the relay's send span is
+    // its parent); the spans end when the transaction holding their offsets is settled.
+    const spans = batch.map((m) => startKafkaProcessSpan(m, o.groupId));
     const out = transformBatch(
       batch.map((m) => ({ key: m.key, value: m.value, headers: m.headers, topic: m.topic, partition: m.partition, offset: m.offset })),
       store,
@@ -195,6 +200,11 @@ export class Processor {
       o.topics,
       new Date(),
     );
+    spans.forEach((span, i) => {
+      const outcome = out.recordOutcomes[i];
+      if (outcome !== undefined) span.setAttribute('orderflow.aggregator.outcome', outcome);
+      if (outcome === 'dead_lettered') span.addEvent('record.dead_lettered', { 'messaging.destination.name': o.topics.deadLetter });
+    });
     if (out.messages.length === 0 && batch.length === 0) return;
     const lastPerPartition = new Map<string, StringMessage>();
     for (const m of batch) lastPerPartition.set(`${m.topic}:${m.partition}`, m);
@@ -209,9 +219,11 @@ export class Processor {
       { timeoutMs: o.transactionTimeoutMs },
     ).catch((err: unknown) => {
       o.metrics.transactions.inc({ outcome: 'aborted' });
+      endSpans(spans, err);
       // The windows in memory are ahead of what was committed: this run is over.
       throw err;
     });
+    endSpans(spans);
     for (const m of lastPerPartition.values()) positions.set(m.partition, m.offset + 1n);
     o.metrics.transactions.inc({ outcome: 'committed' });
     o.metrics.transactionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);

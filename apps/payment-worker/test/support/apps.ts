@@ -9,6 +9,8 @@ const MAIN = {
   'payment-provider': fileURLToPath(new URL('../../../payment-provider/src/main.ts', import.meta.url)),
   'payment-worker': fileURLToPath(new URL('../../src/main.ts', import.meta.url)),
   'order-api': fileURLToPath(new URL('../../../order-api/src/main.ts', import.meta.url)),
+  'stream-aggregator': fileURLToPath(new URL('../../../stream-aggregator/src/main.ts', import.meta.url)),
+  'order-indexer': fileURLToPath(new URL('../../../order-indexer/src/main.ts', import.meta.url)),
 } as const;
 
 /** Apps this helper can start. */
