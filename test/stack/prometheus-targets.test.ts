@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 interface ActiveTarget { labels: Record<string, string>; health: string }
 
@@ -48,7 +48,10 @@ describe('Prometheus file_sd targets (real server)', () => {
     const dir = stackSetting('PROMETHEUS_TARGETS_DIR');
     // As writePrometheusTarget wrote them before the pid was in the name: no owner to check, and
     // nothing listens on the address, so Prometheus reports it down for as long as the file stays.
-    writeFileSync(join(dir, `${job}-127_0_0_1_9.json`), JSON.stringify([{ targets: ['127.0.0.1:9'], labels: { job, service: job } }]));
+    const file = join(dir, `${job}-127_0_0_1_9.json`);
+    writeFileSync(file, JSON.stringify([{ targets: ['127.0.0.1:9'], labels: { job, service: job } }]));
+    // Never left behind by a failed run: it would be a false `up == 0` for everyone.
+    onTestFinished(() => rmSync(file, { force: true }));
     await waitFor(async () => (await activeTargets(job)).some((t) => t.health === 'down'), { timeoutMs: 60_000, what: `Prometheus to list the stale ${job} target as down` });
 
     // What `hack/stack up` runs for Prometheus: the running server is kept, the stale file goes.
