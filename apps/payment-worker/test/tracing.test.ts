@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { BREAKER_STATE } from '@orderflow/telemetry';
 import { createTestTopics, deleteTestTopics, stackSetting, testKafkaSettings, uniqueName, waitFor } from '@orderflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, metricValue, startApp, type RunningApp } from './support/apps.ts';
@@ -215,6 +216,8 @@ describe('tracing: one order is one trace in Jaeger, across order-api, both rela
       traces.push((await postTracedOrder(orderApi.url, traces.length + 2)).traceId);
       return ((await metricValue(worker.url, 'payments_messages_processed_total', 'outcome="parked"')) ?? 0) > 0;
     }, { timeoutMs: 60_000, intervalMs: 1_000, what: 'an order parked behind the open breaker' });
+    // Open for a minute (BREAKER_HALF_OPEN_MS): the gauge says open as every orderflow breaker does.
+    expect(await metricValue(worker.url, 'payments_provider_breaker_state')).toBe(BREAKER_STATE.open);
 
     const parked = await waitFor(async () => {
       for (const traceId of traces) {
