@@ -14,6 +14,7 @@ function platformOverview(): DashboardJson {
     .withPanel(timeseries('Orders: accepted, published, settled', 'ops', [
       { expr: `sum(rate(orders_accepted_total[${R}]))`, legend: 'accepted' },
       { expr: `sum(rate(outbox_relay_published_rows_total[${R}]))`, legend: 'published to RabbitMQ' },
+      { expr: `sum(rate(outbox_kafka_relay_published_rows_total[${R}]))`, legend: 'published to Kafka' },
       { expr: `sum(rate(payments_messages_processed_total[${R}]))`, legend: 'settled by payment-worker' },
     ]))
     .withPanel(timeseries('Outbox: pending rows and relay lag p99', 'short', [
@@ -44,6 +45,12 @@ function messaging(): DashboardJson {
     ]))
     .withPanel(timeseries('Published by the apps (confirmed) per second', 'ops', [{ expr: `sum by (job, exchange) (rate(amqp_messages_published_total[${R}]))`, legend: '{{job}} → {{exchange}}' }]))
     .withPanel(timeseries('Publish confirm p99', 's', [{ expr: `histogram_quantile(0.99, sum by (job, le) (rate(amqp_publish_batch_confirm_seconds_bucket[${R}])))`, legend: '{{job}}' }]))
+    .withRow(new RowBuilder('Kafka'))
+    .withPanel(timeseries('Consumer lag per group and partition', 'short', [{ expr: 'max by (group, topic, partition) (kafka_consumer_lag_records)', legend: '{{group}} {{topic}}/{{partition}}' }]))
+    .withPanel(timeseries('Order events consumed per second, by outcome', 'ops', [
+      { expr: `sum by (outcome) (rate(aggregator_events_total[${R}]))`, legend: 'stream-aggregator {{outcome}}' },
+      { expr: `sum by (outcome) (rate(indexer_records_total[${R}]))`, legend: 'order-indexer {{outcome}}' },
+    ]))
     .withRow(new RowBuilder('Consumer lag (operator)'))
     .withPanel(timeseries('Lag or backlog per consumer', 'short', [{ expr: 'max by (namespace, pipeline, consumer) (orderflow_operator_consumer_lag)', legend: '{{namespace}}/{{pipeline}} {{consumer}}' }]))
     .build();

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
+import { createTestTopics, deleteTestTopics, stackSetting, testKafkaSettings, uniqueName, waitFor } from '@orderflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createDatabase, createVhost, startApp, statusCounts, type RunningApp, type TestDatabase, type TestVhost } from '@orderflow/payment-worker/test-support';
 import { deleteVhost, publishTo } from './brokers.ts';
@@ -38,6 +38,10 @@ function substitute(expr: string, variables: Record<string, string>): string {
 const kube = kubeClient();
 const pipelineName = uniqueName('dashboards').toLowerCase();
 const pipelineVhost = uniqueName('dashboards-pipeline');
+// The order stream of this run: order-api relays to it, the aggregator and the indexer consume it.
+const kafka = testKafkaSettings('dashboards-test');
+const prefix = uniqueName('dashboards').toLowerCase();
+const topics = { events: `${prefix}.order-events`, stats: `${prefix}.order-stats`, alerts: `${prefix}.order-alerts`, aggregatorDlt: `${prefix}.aggregator-dlt`, changelog: `${prefix}.changelog`, indexerDlt: `${prefix}.indexer-dlt` };
 
 describe('Grafana dashboards: every panel query returns series from the real Prometheus after a real run', () => {
   let db: TestDatabase;
@@ -61,8 +65,53 @@ describe('Grafana dashboards: every panel query returns series from the real Pro
     await waitForCondition(kube, ns, pipelineName, 'Ready', 'True');
     // A backlog the operator measures as the consumer's lag (no consumer runs: nothing drains it).
     for (let i = 0; i < 3; i++) await publishTo(pipelineVhost, 'backlog', `order-${i}`);
+    await createTestTopics(kafka, [
+      { name: topics.events, partitions: 2 },
+      { name: topics.stats, partitions: 1 },
+      { name: topics.alerts, partitions: 1 },
+      { name: topics.aggregatorDlt, partitions: 1 },
+      { name: topics.changelog, partitions: 1, configs: { 'cleanup.policy': 'compact' } },
+      { name: topics.indexerDlt, partitions: 1 },
+    ]);
+    const brokers = stackSetting('KAFKA_BROKERS');
+    const aggregator = await startApp('stream-aggregator', {
+      ...targets,
+      KAFKA_BROKERS: brokers,
+      ORDERFLOW_KAFKA_TOPIC: topics.events,
+      ORDERFLOW_KAFKA_GROUP: `${prefix}.aggregator`,
+      ORDERFLOW_KAFKA_OFFSET_RESET: 'earliest',
+      KAFKA_TRANSACTIONAL_ID_PREFIX: `${prefix}.aggregator`,
+      POD_NAME: `${prefix}-aggregator-0`,
+      STATS_TOPIC: topics.stats,
+      ALERTS_TOPIC: topics.alerts,
+      DEAD_LETTER_TOPIC: topics.aggregatorDlt,
+      CHANGELOG_TOPIC: topics.changelog,
+      LAG_INTERVAL_MS: '1000',
+    });
+    apps.push(aggregator);
+    const indexer = await startApp('order-indexer', {
+      ...targets,
+      KAFKA_BROKERS: brokers,
+      OPENSEARCH_URL: stackSetting('OPENSEARCH_URL'),
+      INDEX_PREFIX: prefix,
+      EVENTS_TOPIC: topics.events,
+      ALERTS_TOPIC: topics.alerts,
+      DEAD_LETTER_TOPIC: topics.indexerDlt,
+      KAFKA_GROUP_ID: `${prefix}.indexer`,
+      POD_NAME: `${prefix}-indexer-0`,
+      LAG_INTERVAL_MS: '1000',
+    });
+    apps.push(indexer);
     const provider = await startApp('payment-provider', { ...targets, PROVIDER_ADMIN_TOKEN: ADMIN_TOKEN });
-    const orderApi = await startApp('order-api', { ...targets, DATABASE_URL: db.url, RABBITMQ_URL: vhost.url });
+    const orderApi = await startApp('order-api', {
+      ...targets,
+      DATABASE_URL: db.url,
+      RABBITMQ_URL: vhost.url,
+      KAFKA_PUBLISH_ENABLED: 'true',
+      KAFKA_BROKERS: brokers,
+      KAFKA_ORDER_EVENTS_TOPIC: topics.events,
+      KAFKA_TRANSACTIONAL_ID: `${prefix}.relay`,
+    });
     const worker = await startApp('payment-worker', { ...targets, DATABASE_URL: db.url, RABBITMQ_URL: vhost.url, PROVIDER_URL: provider.url });
     apps.push(worker, orderApi, provider);
 
@@ -85,6 +134,11 @@ describe('Grafana dashboards: every panel query returns series from the real Pro
       intervalMs: 1_000,
       what: 'Prometheus to have scraped the worker after the run',
     });
+    await waitFor(async () => (await rangeQuery(`sum(increase(aggregator_events_total{instance="${new URL(aggregator.url).host}"}[1m])) > 0 and sum(increase(indexer_records_total{instance="${new URL(indexer.url).host}"}[1m])) > 0`, 2)).length > 0, {
+      timeoutMs: 60_000,
+      intervalMs: 1_000,
+      what: 'Prometheus to have scraped the aggregator and the indexer after the run',
+    });
     await waitFor(async () => (await rangeQuery(`orderflow_operator_consumer_lag{pipeline="${pipelineName}"} >= 3`, 2)).length > 0, {
       timeoutMs: 60_000,
       intervalMs: 1_000,
@@ -94,6 +148,8 @@ describe('Grafana dashboards: every panel query returns series from the real Pro
 
   afterAll(async () => {
     for (const app of apps) await app.stop();
+    await deleteTestTopics(kafka, Object.values(topics));
+    await fetch(`${stackSetting('OPENSEARCH_URL')}/${prefix}-*?expand_wildcards=all`, { method: 'DELETE' }).catch(() => undefined);
     await operator?.stop();
     if (ns !== '') await deleteNamespace(kube, ns);
     await deleteVhost(pipelineVhost);
