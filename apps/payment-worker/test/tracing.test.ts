@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { BREAKER_STATE } from '@orderflow/telemetry';
-import { createTestTopics, deleteTestTopics, stackSetting, testKafkaSettings, uniqueName, waitFor } from '@orderflow/testkit';
+import { createTestTopics, deleteTestTopics, readTopic, stackSetting, testKafkaSettings, uniqueName, waitFor } from '@orderflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, metricValue, startApp, type RunningApp } from './support/apps.ts';
 import { createDatabase, createVhost, type TestDatabase, type TestVhost } from './support/stack.ts';
@@ -10,7 +10,7 @@ interface JaegerSpan {
   spanID: string;
   operationName: string;
   processID: string;
-  references: { refType: string; spanID: string }[];
+  references: { refType: string; traceID: string; spanID: string }[];
   tags: { key: string; value: unknown }[];
   logs: { fields: { key: string; value: unknown }[] }[];
 }
@@ -202,6 +202,22 @@ describe('tracing: one order is one trace in Jaeger, across order-api, both rela
       expect(tag(span, 'messaging.kafka.message.key')).toBe(tag(send, 'messaging.kafka.message.key'));
       expect(tag(span, outcome)).toBe(span === aggregated ? 'counted' : 'indexed');
     }
+
+    // The window update that counted the order sums many orders: the aggregator's send span for
+    // it starts a trace of its own, carried in the record's headers, and links the order's span.
+    const sendOfStats = await waitFor(async () => {
+      const stats = await readTopic(kafka, topics.stats, (got) => got.some((r) => r.headers.traceparent !== undefined), { what: 'a window update with a traceparent' });
+      for (const record of stats) {
+        const statsTrace = record.headers.traceparent?.split('-')[1];
+        if (statsTrace === undefined) continue;
+        const found = (await traceOf(statsTrace))?.find((s) => s.service === 'stream-aggregator' && s.operationName === `send ${topics.stats}`);
+        if (found?.references.some((r) => r.refType === 'FOLLOWS_FROM' && r.traceID === traceId && r.spanID === aggregated.spanID)) return found;
+      }
+      return undefined;
+    }, { timeoutMs: 60_000, intervalMs: 1_000, what: `the aggregator's send span of a window update linking the order's process span` });
+    expect(tag(sendOfStats, 'span.kind')).toBe('producer');
+    expect(tag(sendOfStats, 'messaging.system')).toBe('kafka');
+    expect(sendOfStats.references.some((r) => r.refType === 'CHILD_OF')).toBe(false);
   });
 
   it('shows the park on the order\'s trace when the provider is down and the breaker opens', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MessagesStreamFallbackModes, MessagesStreamModes, type Message, type MessagesStreamFallbackModeValue } from '@platformatic/kafka';
 import type { Logger } from 'pino';
+import { ROOT_CONTEXT, traceHeadersOf } from '@orderflow/telemetry';
 import { CodedError } from '@orderflow/errors';
 import {
   BatchReader,
@@ -13,6 +14,7 @@ import {
   measureLag,
   recordLag,
   startKafkaProcessSpan,
+  startKafkaSendSpan,
   type KafkaClientSettings,
   type StringConsumer,
   type StringProducer,
@@ -206,6 +208,16 @@ export class Processor {
       if (outcome === 'dead_lettered') span.addEvent('record.dead_lettered', { 'messaging.destination.name': o.topics.deadLetter });
     });
     if (out.messages.length === 0 && batch.length === 0) return;
+    // The window updates and alerts sum many orders: one send span per output topic, in a trace
+    // of its own, linked to the records' process spans; its context travels in their headers.
+    for (const topic of [o.topics.stats, o.topics.alerts]) {
+      const records = out.messages.filter((m) => m.topic === topic);
+      if (records.length === 0) continue;
+      const send = startKafkaSendSpan({ topic, parent: ROOT_CONTEXT, batchSize: records.length, links: spans });
+      const headers = traceHeadersOf(send);
+      for (const m of records) m.headers = { ...m.headers, ...headers };
+      spans.push(send);
+    }
     const lastPerPartition = new Map<string, StringMessage>();
     for (const m of batch) lastPerPartition.set(`${m.topic}:${m.partition}`, m);
     await inTransaction(

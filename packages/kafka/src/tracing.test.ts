@@ -1,4 +1,4 @@
-import { context, propagation, trace, SpanKind } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace, SpanKind } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { injectTraceContext } from '@orderflow/telemetry';
@@ -50,6 +50,16 @@ describe('Kafka messaging spans', () => {
     expect(done?.parentSpanContext).toBeUndefined();
     expect(done?.status).toMatchObject({ code: 2, message: 'transaction aborted' });
     expect(done?.events.map((e) => e.name)).toEqual(['exception']);
+  });
+
+  it('a send on behalf of a batch starts its own trace and links the records it sums', () => {
+    exporter.reset();
+    const records = [0n, 1n].map((offset) => startKafkaProcessSpan({ topic: 'order-events', partition: 0, offset, headers: {} }, 'g'));
+    const send = startKafkaSendSpan({ topic: 'order-stats', parent: ROOT_CONTEXT, batchSize: 2, links: records });
+    endSpans([...records, send]);
+    const sent = exporter.getFinishedSpans().find((s) => s.name === 'send order-stats')!;
+    expect(sent.parentSpanContext).toBeUndefined();
+    expect(sent.links.map((l) => l.context.spanId)).toEqual(records.map((r) => r.spanContext().spanId));
   });
 
   it('a dead letter carries the span that gave up, not the original producer', () => {

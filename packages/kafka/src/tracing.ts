@@ -11,6 +11,12 @@ export interface KafkaSendSpanOptions {
   messageId?: string | undefined;
   /** Records produced together (one transaction), for `messaging.batch.message_count`. */
   batchSize?: number;
+  /**
+   * Spans the records were made from without one being their parent (the consumed records a
+   * window update sums): linked, as the conventions say for batches. Untraced ones are skipped;
+   * the SDK keeps the first 128.
+   */
+  links?: readonly Span[];
 }
 
 /**
@@ -30,6 +36,7 @@ export function startKafkaSendSpan(options: KafkaSendSpanOptions): Span {
       ...(options.messageId !== undefined && { 'messaging.message.id': options.messageId }),
       ...(options.batchSize !== undefined && options.batchSize > 1 && { 'messaging.batch.message_count': options.batchSize }),
     },
+    ...(options.links !== undefined && { links: options.links.filter((s) => s.isRecording()).map((s) => ({ context: s.spanContext() })) }),
   });
 }
 

@@ -13,5 +13,6 @@ export type { Tracing, TracingOptions } from './tracing.ts';
 export { startTracingFromEnv } from './tracing-env.ts';
 export { tracingSettings } from './tracing-settings.ts';
 export type { TracingSettings } from './tracing-settings.ts';
+export { ROOT_CONTEXT } from '@opentelemetry/api';
 export type { Context, Span } from '@opentelemetry/api';
 export { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
