@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@orderflow/testkit';
+import { freePort, waitFor } from '@orderflow/testkit';
 
 const NODE = fileURLToPath(new URL('../../../../node_modules/.bin/node', import.meta.url));
 const MAIN = {
@@ -17,18 +16,6 @@ const MAIN = {
 export type AppName = keyof typeof MAIN;
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
-
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** An app running as a child process. */
 export interface RunningApp {
@@ -171,3 +158,5 @@ export async function chargeRequests(providerUrl: string, key?: string): Promise
   if (!res.ok) throw new Error(`reading charge requests: ${res.status} ${await res.text()}`);
   return (await res.json()) as ChargeRequests;
 }
+
+export { freePort };
