@@ -1,11 +1,12 @@
 import { waitFor } from '@orderflow/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { command, kindSetting, kubectlJson } from './kind-env.ts';
+import { command, kindSetting, kubectlJson, platformWorkload, type Workload } from './kind-env.ts';
 
 const docker = (...args: string[]): Promise<string> => command(kindSetting('DOCKER'), args);
 
-/** The image a Deployment runs on the cluster (built by hack/kind/kind up). */
-async function deployedImage(namespace: string, name: string): Promise<string> {
+/** The image a workload of the platform's release runs on the cluster (built by hack/kind/kind up). */
+async function deployedImage(workload: Workload): Promise<string> {
+  const { namespace, name } = platformWorkload(workload);
   const d = await kubectlJson<{ spec: { template: { spec: { containers: { image: string }[] } } } }>('get', 'deployment', '-n', namespace, name);
   return d.spec.template.spec.containers[0]!.image;
 }
@@ -23,16 +24,9 @@ describe('app images', () => {
     for (const id of started) await docker('rm', '-f', id).catch(() => undefined);
   });
 
-  it.each([
-    ['orderflow', 'order-api'],
-    ['orderflow', 'payment-worker'],
-    ['orderflow', 'payment-provider'],
-    ['orderflow-system', 'orderflow-operator'],
-    ['orderflow', 'catalog-api'],
-    ['orderflow', 'dashboard'],
-    ['orderflow', 'stream-aggregator'],
-  ])('%s/%s: non-root numeric user, node as the entrypoint, OCI labels (no shell on the local base)', async (namespace, name) => {
-    const image = await deployedImage(namespace, name);
+  it.each<Workload>(['order-api', 'payment-worker', 'payment-provider', 'operator', 'catalog-api', 'dashboard', 'stream-aggregator'])(
+    '%s: non-root numeric user, node as the entrypoint, OCI labels (no shell on the local base)', async (workload) => {
+    const image = await deployedImage(workload);
     const config = JSON.parse(await docker('image', 'inspect', '-f', '{{json .Config}}', image)) as ImageConfig;
     expect(config.User).toBe('10001:10001');
     expect(config.Entrypoint[0]).toBe('node');
@@ -46,7 +40,7 @@ describe('app images', () => {
   });
 
   it('drains on SIGTERM and exits 0: node is PID 1 with no shell in between', async () => {
-    const image = await deployedImage('orderflow', 'payment-provider');
+    const image = await deployedImage('payment-provider');
     const id = (await docker('run', '-d', '--read-only', '-e', 'PORT=8082', '-p', '127.0.0.1::8082', image)).trim();
     started.push(id);
     const port = (await docker('port', id, '8082/tcp')).trim().split('\n')[0]!.split(':').pop();
