@@ -167,6 +167,20 @@ Secret has username and password, no URL.
 {{- end }}
 {{- end -}}
 
+{{/*
+Tracing settings of an app or the operator (packages/telemetry tracingSettings): nothing when
+tracing is off, so the processes load no SDK. Every container of the release includes it, and the
+pipeline gives it to the consumers the operator runs.
+*/}}
+{{- define "orderflow.tracingEnv" -}}
+{{- with .Values.tracing }}
+{{- if .enabled }}
+- { name: TRACING_SAMPLE_RATIO, value: {{ .sampleRatio | toString | quote }} }
+- { name: OTEL_EXPORTER_OTLP_ENDPOINT, value: {{ required "tracing.otlpEndpoint is required when tracing.enabled: the OTLP/HTTP base URL of the trace backend" .otlpEndpoint | quote }} }
+{{- end }}
+{{- end }}
+{{- end -}}
+
 {{/* Writable scratch space: the root filesystem is read-only. */}}
 {{- define "orderflow.tmpVolume" -}}
 - name: tmp
