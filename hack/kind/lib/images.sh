@@ -109,7 +109,7 @@ infra_image() {
     cp -al "$KAFKA_HOME/libs" "$ctx/libs" 2>/dev/null || cp -a "$KAFKA_HOME/libs" "$ctx/libs"
     cp "$KIND_HACK/images/kafka/entrypoint.sh" "$KIND_HACK/images/kafka/Dockerfile" "$ctx/"
   fi
-  [[ $name != jaeger ]] || ctx="$(_jaeger_context)"
+  if [[ $name == jaeger ]]; then ctx="$(_jaeger_context)" || die "jaeger: its image context could not be made"; fi
   build_image "$repo:build" "$ctx/Dockerfile" "$ctx" "DEBIAN_IMAGE=$BASE_IMAGE_DEBIAN"
   [[ $name != kafka && $name != jaeger ]] || rm -rf "$ctx"
   id="$("$DOCKER" image inspect -f '{{.Id}}' "$repo:build")"; id="${id#sha256:}"
