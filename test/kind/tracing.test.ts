@@ -246,6 +246,14 @@ describe.sequential('traces and alert rules on kind (dev-infra Jaeger and Promet
     }, { timeoutMs: 2 * MINUTE, intervalMs: 1_000, what: 'Prometheus to list and evaluate the alert rules' });
     expect(rules.map((r) => r.name).sort()).toEqual(alerts);
     expect(rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`)).toEqual([]);
+
+    // The dead-letter alert's input: RabbitMQ's per-queue depths, the pipeline's DLQ among them.
+    const dlq = await waitFor(async () => {
+      const q = encodeURIComponent('rabbitmq_detailed_queue_messages_ready{queue=~".+\\\\.dlq"}');
+      const body = (await (await fetch(`${prometheus.url}/api/v1/query?query=${q}`)).json()) as { data: { result: { metric: { queue: string } }[] } };
+      return body.data.result.length > 0 ? body.data.result.map((r) => r.metric.queue) : undefined;
+    }, { timeoutMs: MINUTE, intervalMs: 1_000, what: 'per-queue RabbitMQ depths of a dead-letter queue in Prometheus' });
+    expect(dlq).toContain('payments.dlq');
   }, 5 * MINUTE);
 
   it('a replaced Jaeger Pod (timed to Ready) takes spans again and serves them', async () => {
