@@ -10,9 +10,9 @@ import { type PortForward, portForward } from './port-forward.ts';
 // Prometheus with orderflow's alert rules) and charts/orderflow with tracing on, as releases of
 // their own namespaces (as test/kind/chart-e2e.test.ts installs them), so nothing `hack/kind/kind
 // up` deployed is touched. One order posted with a known trace id must come back from the
-// in-cluster Jaeger as one trace with spans from order-api, its outbox relay, payment-worker and
-// the payment provider, parent to child; the in-cluster Prometheus must list every alert rule of
-// monitoring/alerts.
+// in-cluster Jaeger as one trace with spans from order-api, its RabbitMQ and Kafka relays,
+// payment-worker, the payment provider and the stream aggregator, parent to child; the
+// in-cluster Prometheus must list every alert rule of monitoring/alerts.
 
 const INFRA_NS = 'orderflow-tracing-infra';
 const NS = 'orderflow-tracing';
@@ -144,15 +144,18 @@ describe.sequential('traces and alert rules on kind (dev-infra Jaeger and Promet
       '--set', 'externalMetrics.enabled=false',
       '--set', `rabbitmq.managementUrl=http://rabbitmq.${INFRA_NS}.svc:15672`,
       '--set', `kafka.brokers=kafka.${INFRA_NS}.svc.cluster.local:9092`,
-      // Only what an order's payment passes through.
-      '--set', 'catalogApi.enabled=false', '--set', 'dashboard.enabled=false', '--set', 'streamAggregator.enabled=false',
+      // Only what an order passes through: the payment, and the order events to the aggregator.
+      '--set', 'catalogApi.enabled=false', '--set', 'dashboard.enabled=false',
+      '--set-string', 'orderApi.env.KAFKA_PUBLISH_ENABLED=true',
+      '--set', `orderApi.env.KAFKA_BROKERS=kafka.${INFRA_NS}.svc.cluster.local:9092`,
       '--set', 'tracing.enabled=true',
       '--set', `tracing.otlpEndpoint=http://jaeger.${INFRA_NS}.svc:4318`,
       '--set', 'tracing.sampleRatio=1',
       '--set-string', `operator.image.tag=${tagOf(images.IMAGE_OPERATOR)}`,
       '--set-string', `orderApi.image.tag=${tagOf(images.IMAGE_ORDER_API)}`,
       '--set-string', `paymentProvider.image.tag=${tagOf(images.IMAGE_PAYMENT_PROVIDER)}`,
-      '--set-string', `pipeline.paymentWorker.image.tag=${tagOf(images.IMAGE_PAYMENT_WORKER)}`]);
+      '--set-string', `pipeline.paymentWorker.image.tag=${tagOf(images.IMAGE_PAYMENT_WORKER)}`,
+      '--set-string', `streamAggregator.image.tag=${tagOf(images.IMAGE_STREAM_AGGREGATOR)}`]);
     const workerReady = await waitFor(
       async () => (await kubectlJson<{ items: Pod[] }>('get', 'pods', '-n', NS, '-l', 'orderflow.dev/pipeline=checkout,orderflow.dev/consumer=payment-worker')).items.find(isReady),
       { timeoutMs: 5 * MINUTE, intervalMs: 1_000, what: "the pipeline's payment-worker Pod Ready" },
@@ -168,7 +171,7 @@ describe.sequential('traces and alert rules on kind (dev-infra Jaeger and Promet
     jaeger = jaegerForward.url;
   }, 30 * MINUTE);
 
-  it('one order posted is one trace in Jaeger: order-api, the relay, payment-worker and the provider, parent to child', async () => {
+  it('one order posted is one trace in Jaeger: order-api, both relays, payment-worker, the provider and the aggregator, parent to child', async () => {
     const api = await portForward(NS, `${FULLNAME}-order-api`, 80);
     forwards.push(api);
     // The caller's trace context: order-api continues it, so the trace id is known up front.
@@ -186,12 +189,13 @@ describe.sequential('traces and alert rules on kind (dev-infra Jaeger and Promet
       timeoutMs: 3 * MINUTE, intervalMs: 500, what: `order ${id} paid`,
     });
 
-    const wanted = ['order-api', 'payment-worker', 'payment-provider'];
+    const wanted = ['order-api', 'payment-worker', 'payment-provider', 'stream-aggregator'];
     const trace = await waitFor(async () => {
       const t = await getTrace(jaeger, traceId);
       const services = new Set(Object.values(t?.processes ?? {}).map((p) => p.serviceName));
-      // The provider's server span is the last to end.
-      return t !== undefined && wanted.every((s) => services.has(s)) && t.spans.some((s) => t.processes[s.processID]?.serviceName === 'payment-provider' && tag(s, 'span.kind') === 'server') ? t : undefined;
+      // The worker's consume span ends after the provider's; the aggregator's with its transaction.
+      const ended = (svc: string, kind: string): boolean => t?.spans.some((s) => t.processes[s.processID]?.serviceName === svc && tag(s, 'span.kind') === kind) ?? false;
+      return t !== undefined && wanted.every((s) => services.has(s)) && ended('payment-worker', 'consumer') && ended('payment-provider', 'server') ? t : undefined;
     }, { timeoutMs: 2 * MINUTE, intervalMs: 500, what: `trace ${traceId} with spans of ${wanted.join(', ')} in Jaeger` });
     figures.postedToCompleteTraceS = ((Date.now() - t0) / 1000).toFixed(1);
 
@@ -223,11 +227,17 @@ describe.sequential('traces and alert rules on kind (dev-infra Jaeger and Promet
     expect(consume.operationName).toBe('consume payments');
     const providerCall = one('payment-worker call to the provider', (s) => service(s) === 'payment-worker' && tag(s, 'span.kind') === 'client' && String(tag(s, 'url.full')).includes('/charges'));
     const charge = one('payment-provider server span', (s) => service(s) === 'payment-provider' && tag(s, 'span.kind') === 'server');
-    // request -> publish -> consume -> provider call -> provider.
+    const kafkaSend = one('the Kafka relay send span', (s) => service(s) === 'order-api' && tag(s, 'messaging.system') === 'kafka' && tag(s, 'span.kind') === 'producer');
+    expect(kafkaSend.operationName).toBe('send order-events');
+    const aggregate = one('stream-aggregator process span', (s) => service(s) === 'stream-aggregator' && tag(s, 'span.kind') === 'consumer');
+    expect(aggregate.operationName).toBe('process order-events');
+    // request -> publish -> consume -> provider call -> provider; request -> send -> aggregator.
     expect(ancestors(publish).map((s) => s.spanID)).toContain(request.spanID);
     expect(ancestors(consume).map((s) => s.spanID)).toContain(publish.spanID);
     expect(ancestors(providerCall).map((s) => s.spanID)).toContain(consume.spanID);
     expect(parentOf(charge)).toBe(providerCall.spanID);
+    expect(ancestors(kafkaSend).map((s) => s.spanID)).toContain(request.spanID);
+    expect(parentOf(aggregate)).toBe(kafkaSend.spanID);
     figures.spansInTrace = String(trace.spans.length);
   }, 10 * MINUTE);
 
