@@ -47,7 +47,7 @@ async function buildImages(): Promise<Record<string, string>> {
     const eq = line.indexOf('=');
     if (eq > 0) found[line.slice(0, eq)] = line.slice(eq + 1);
   }
-  await withKindLib([`load_images ${['postgres', 'redis', 'rabbitmq', 'kafka', 'prometheus'].map((n) => found[`INFRA_${n}`]).join(' ')} >&2`]);
+  await withKindLib([`load_images ${['postgres', 'redis', 'rabbitmq', 'kafka', 'prometheus', 'jaeger'].map((n) => found[`INFRA_${n}`]).join(' ')} >&2`]);
   return found;
 }
 
@@ -70,6 +70,7 @@ function appSets(tags: AppTags): string[] {
     // The cluster's one external metrics APIService is `hack/kind/kind up`'s release's (its
     // autoscaling is proved by test/kind/autoscaling.test.ts); this release leaves it alone.
     '--set', 'externalMetrics.enabled=false',
+    '--set', `tracing.otlpEndpoint=http://jaeger.${INFRA_NS}.svc:4318`,
     '--set-string', `operator.image.tag=${tags.operator}`,
     '--set-string', `orderApi.image.tag=${tags.orderApi}`,
     '--set-string', `paymentProvider.image.tag=${tags.provider}`,
@@ -189,7 +190,7 @@ describe.sequential('orderflow installed by its charts on kind', () => {
     const t0 = Date.now();
     await helm(['install', INFRA_RELEASE, join(repoRoot, 'charts/orderflow-dev-infra'), '-n', INFRA_NS, '--wait', '--timeout', '10m',
       // A second copy of the infrastructure on the shared 2-core node: small CPU requests.
-      ...['postgres', 'redis', 'rabbitmq', 'kafka', 'prometheus'].flatMap((n) => ['--set', `images.${n}=${images[`INFRA_${n}`]}`, '--set', `cpuRequests.${n}=10m`]),
+      ...['postgres', 'redis', 'rabbitmq', 'kafka', 'prometheus', 'jaeger'].flatMap((n) => ['--set', `images.${n}=${images[`INFRA_${n}`]}`, '--set', `cpuRequests.${n}=10m`]),
       '--set-json', `connections.namespaces=["${NS}"]`]);
     figures.infraInstallToReadyS = ((Date.now() - t0) / 1000).toFixed(1);
     const t1 = Date.now();

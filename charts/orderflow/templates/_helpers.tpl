@@ -168,6 +168,20 @@ Secret has username and password, no URL.
 {{- end -}}
 
 {{/*
+Tracing settings of an app or the operator (packages/telemetry tracingSettings): nothing when
+tracing is off, so the processes load no SDK. Every container of the release includes it, and the
+pipeline gives it to the consumers the operator runs.
+*/}}
+{{- define "orderflow.tracingEnv" -}}
+{{- with .Values.tracing }}
+{{- if .enabled }}
+- { name: TRACING_SAMPLE_RATIO, value: {{ .sampleRatio | toString | quote }} }
+- { name: OTEL_EXPORTER_OTLP_ENDPOINT, value: {{ required "tracing.otlpEndpoint is required when tracing.enabled: the OTLP/HTTP base URL of the trace backend" .otlpEndpoint | quote }} }
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
 The brokers' CA bundle for a consumer the operator runs (its Deployment is the operator's, not
 this chart's): the secret file BROKER_CA, whose path the operator puts in BROKER_CA_FILE ahead of
 the consumer's own env, and NODE_EXTRA_CA_CERTS=$(BROKER_CA_FILE), which Kubernetes expands.

@@ -12,7 +12,7 @@ OFFICIAL_NODE_IMAGE="docker.io/library/node:$NODE_VERSION-$DEBIAN_SUITE-slim"
 APPS=(order-api payment-worker payment-provider operator catalog-api dashboard stream-aggregator)
 app_workspace() { case "$1" in operator) echo operator ;; *) echo "apps/$1" ;; esac; }
 app_image_repo() { echo "orderflow.local/$1"; }
-INFRA=(postgres redis rabbitmq kafka prometheus)
+INFRA=(postgres redis rabbitmq kafka prometheus jaeger)
 
 # npm_package_dir NAME VERSION: the unpacked npm package (package/), cached by version.
 npm_package_dir() {
@@ -109,9 +109,23 @@ infra_image() {
     cp -al "$KAFKA_HOME/libs" "$ctx/libs" 2>/dev/null || cp -a "$KAFKA_HOME/libs" "$ctx/libs"
     cp "$KIND_HACK/images/kafka/entrypoint.sh" "$KIND_HACK/images/kafka/Dockerfile" "$ctx/"
   fi
+  if [[ $name == jaeger ]]; then ctx="$(_jaeger_context)" || die "jaeger: its image context could not be made"; fi
   build_image "$repo:build" "$ctx/Dockerfile" "$ctx" "DEBIAN_IMAGE=$BASE_IMAGE_DEBIAN"
-  [[ $name != kafka ]] || rm -rf "$ctx"
+  [[ $name != kafka && $name != jaeger ]] || rm -rf "$ctx"
   id="$("$DOCKER" image inspect -f '{{.Id}}' "$repo:build")"; id="${id#sha256:}"
   "$DOCKER" tag "$repo:build" "$repo:${id:0:12}"
   printf '%s' "$repo:${id:0:12}"
+}
+
+# _jaeger_context: a fresh build context (its own folder: worktrees share KIND_STATE) with the
+# Jaeger binary hack/stack builds for the host from hack/jaeger's pinned module (cached; cold:
+# several CPU-minutes) and hack/kind/images/jaeger's Dockerfile and config; prints its path.
+_jaeger_context() {
+  # shellcheck source=../../services/jaeger.sh
+  source "$HACK_DIR/services/jaeger.sh"
+  jaeger_install
+  local ctx; ctx="$(mktemp -d "$KIND_STATE/jaeger-context.XXXXXX")"
+  cp -l "$JAEGER_BIN/jaeger" "$ctx/jaeger" 2>/dev/null || cp "$JAEGER_BIN/jaeger" "$ctx/jaeger"
+  cp "$KIND_HACK/images/jaeger/Dockerfile" "$KIND_HACK/images/jaeger/config.yaml" "$ctx/"
+  printf '%s' "$ctx"
 }

@@ -40,6 +40,7 @@ what apps/stream-aggregator/src/config.ts reads is set here. templates/pipeline 
     # Pod is the Pod's name.
     - { name: KAFKA_TRANSACTIONAL_ID_PREFIX, value: {{ printf "%s-aggregator" (include "orderflow.fullname" .) | quote }} }
     - { name: LOG_LEVEL, value: {{ $a.logLevel | quote }} }
+    {{- with include "orderflow.tracingEnv" . | trim }}{{ . | nindent 4 }}{{- end }}
     {{- range $name, $value := $a.env }}
     - { name: {{ $name }}, value: {{ $value | toString | quote }} }
     {{- end }}
