@@ -18,6 +18,10 @@ ensure_secrets() {
       --from-literal=rabbitmq-password="$(_random)" --from-literal=rabbitmq-erlang-cookie="$(_random 40)" \
       --from-literal=kafka-cluster-id="$(_kafka_cluster_id)" >/dev/null
   fi
+  # OpenSearch's admin password, added to a Secret made before OpenSearch was part of it.
+  [[ -n "$(_secret_value orderflow-infra credentials opensearch-password)" ]] \
+    || kubectl_kind patch secret -n orderflow-infra credentials --type merge \
+      -p "{\"stringData\":{\"opensearch-password\":\"$(_random)\"}}" >/dev/null
   local pg rmq redis
   pg="$(_secret_value orderflow-infra credentials postgres-password)"
   rmq="$(_secret_value orderflow-infra credentials rabbitmq-password)"
