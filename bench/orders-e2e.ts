@@ -77,15 +77,21 @@ if (sections.includes('main')) {
 if (sections.includes('tracing')) {
   // Tracing off, sampling 10 % and 100 % of new traces, side by side; spans go to the stack's Jaeger.
   const rows: string[][] = [];
+  // With --kafka, order-api also relays to Kafka (a fresh topic per run), so the Kafka send spans count too.
   for (const ratio of ['0', '0.1', '1']) {
-    log(`tracing: sample ratio ${ratio}`);
-    const before = load();
-    const appEnv: Record<string, string> = ratio === '0' ? {} : { TRACING_SAMPLE_RATIO: ratio, OTEL_EXPORTER_OTLP_ENDPOINT: stackSetting('OTEL_EXPORTER_OTLP_ENDPOINT') };
-    const r = await runE2e({ orders, httpConcurrency, log, appEnv });
-    if (r.charges !== orders) throw new Error(`provider charged ${r.charges} orders, expected ${orders}`);
-    rows.push(row(ratio === '0' ? 'tracing off' : `tracing ${Number(ratio) * 100} %`, r, before));
+    log(`tracing: sample ratio ${ratio}${values.kafka ? ', Kafka publishing on' : ''}`);
+    const kafka = values.kafka ? await kafkaPublishingEnv() : undefined;
+    try {
+      const before = load();
+      const appEnv: Record<string, string> = ratio === '0' ? {} : { TRACING_SAMPLE_RATIO: ratio, OTEL_EXPORTER_OTLP_ENDPOINT: stackSetting('OTEL_EXPORTER_OTLP_ENDPOINT') };
+      const r = await runE2e({ orders, httpConcurrency, log, appEnv, ...(kafka && { orderApiEnv: kafka.env }) });
+      if (r.charges !== orders) throw new Error(`provider charged ${r.charges} orders, expected ${orders}`);
+      rows.push(row(ratio === '0' ? 'tracing off' : `tracing ${Number(ratio) * 100} %`, r, before));
+    } finally {
+      await kafka?.drop();
+    }
   }
-  console.log(`## Tracing cost (${orders} orders end to end each; TRACING_SAMPLE_RATIO on all three apps)\n`);
+  console.log(`## Tracing cost (${orders} orders end to end each; TRACING_SAMPLE_RATIO on all three apps${values.kafka ? '; order-api also relays to Kafka' : ''})\n`);
   console.log(`${table(headers, rows)}\n`);
 }
 

@@ -8,13 +8,19 @@ PROMETHEUS_PORT=9090
 
 prometheus_install() { apt_install prometheus; }
 
-# Remove target files whose owning process is gone.
+# Remove target files whose owning process is gone, and the owner-less `<job>-<ip_port>.json`
+# files older versions wrote (no pid: nothing removes them, and each is a false `up == 0`).
 _prometheus_sweep_targets() {
-  local f pid
-  for f in "$1"/*-pid*.json; do
+  local f pid base
+  for f in "$1"/*.json; do
     [[ -e $f ]] || continue
-    pid="${f##*-pid}"; pid="${pid%.json}"
-    [[ $pid =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null && [[ ! -d /proc/$pid ]] && rm -f -- "$f"
+    base="${f##*/}"
+    if [[ $base == *-pid*.json ]]; then
+      pid="${base##*-pid}"; pid="${pid%.json}"
+      [[ $pid =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null && [[ ! -d /proc/$pid ]] && rm -f -- "$f"
+    elif [[ $base =~ ^[a-z][a-z0-9-]*-[0-9]+_[0-9]+_[0-9]+_[0-9]+_[0-9]+\.json$ ]]; then
+      rm -f -- "$f"
+    fi
   done
   return 0
 }
@@ -23,10 +29,11 @@ _prometheus_ready() { http_ok "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"; }
 
 prometheus_start() {
   local dir; dir="$(svc_dir prometheus)"
+  mkdir -p "$dir/data" "$dir/targets"
+  # Every `up`, not only a cold start: a running Prometheus keeps scraping stale files too.
+  _prometheus_sweep_targets "$dir/targets"
   if svc_running prometheus; then return 0; fi
   require_free_port prometheus "$PROMETHEUS_PORT"
-  mkdir -p "$dir/data" "$dir/targets"
-  _prometheus_sweep_targets "$dir/targets"
   cat >"$dir/prometheus.yml" <<CONF
 global:
   scrape_interval: 5s

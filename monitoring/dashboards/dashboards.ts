@@ -14,6 +14,7 @@ function platformOverview(): DashboardJson {
     .withPanel(timeseries('Orders: accepted, published, settled', 'ops', [
       { expr: `sum(rate(orders_accepted_total[${R}]))`, legend: 'accepted' },
       { expr: `sum(rate(outbox_relay_published_rows_total[${R}]))`, legend: 'published to RabbitMQ' },
+      { expr: `sum(rate(outbox_kafka_relay_published_rows_total[${R}]))`, legend: 'published to Kafka' },
       { expr: `sum(rate(payments_messages_processed_total[${R}]))`, legend: 'settled by payment-worker' },
     ]))
     .withPanel(timeseries('Outbox: pending rows and relay lag p99', 'short', [
@@ -22,8 +23,9 @@ function platformOverview(): DashboardJson {
     ]))
     .withRow(new RowBuilder('Payments'))
     .withPanel(timeseries('Payment outcomes', 'ops', [{ expr: `sum by (outcome) (rate(payments_messages_processed_total[${R}]))`, legend: '{{outcome}}' }]))
-    .withPanel(timeseries('Provider breaker (0 closed, 1 open, 2 half-open) and charge p99', 'short', [
-      { expr: 'max by (instance) (payments_provider_breaker_state)', legend: 'breaker {{instance}}' },
+    .withPanel(timeseries('Breakers (0 closed, 1 half-open, 2 open) and charge p99', 'short', [
+      { expr: 'max by (instance) (payments_provider_breaker_state)', legend: 'provider breaker {{instance}}' },
+      { expr: 'max by (instance) (outbox_relay_breaker_state)', legend: 'relay breaker {{instance}}' },
       { expr: `histogram_quantile(0.99, sum by (le) (rate(payments_charge_duration_seconds_bucket[${R}])))`, legend: 'charge p99 (s)' },
     ]))
     .build();
@@ -43,6 +45,12 @@ function messaging(): DashboardJson {
     ]))
     .withPanel(timeseries('Published by the apps (confirmed) per second', 'ops', [{ expr: `sum by (job, exchange) (rate(amqp_messages_published_total[${R}]))`, legend: '{{job}} → {{exchange}}' }]))
     .withPanel(timeseries('Publish confirm p99', 's', [{ expr: `histogram_quantile(0.99, sum by (job, le) (rate(amqp_publish_batch_confirm_seconds_bucket[${R}])))`, legend: '{{job}}' }]))
+    .withRow(new RowBuilder('Kafka'))
+    .withPanel(timeseries('Consumer lag per group and partition', 'short', [{ expr: 'max by (group, topic, partition) (kafka_consumer_lag_records)', legend: '{{group}} {{topic}}/{{partition}}' }]))
+    .withPanel(timeseries('Order events consumed per second, by outcome', 'ops', [
+      { expr: `sum by (outcome) (rate(aggregator_events_total[${R}]))`, legend: 'stream-aggregator {{outcome}}' },
+      { expr: `sum by (outcome) (rate(indexer_records_total[${R}]))`, legend: 'order-indexer {{outcome}}' },
+    ]))
     .withRow(new RowBuilder('Consumer lag (operator)'))
     .withPanel(timeseries('Lag or backlog per consumer', 'short', [{ expr: 'max by (namespace, pipeline, consumer) (orderflow_operator_consumer_lag)', legend: '{{namespace}}/{{pipeline}} {{consumer}}' }]))
     .build();
@@ -60,6 +68,7 @@ function operator(): DashboardJson {
     ]))
     .withPanel(timeseries('Kubernetes API requests per second', 'reqps', [{ expr: `sum by (verb, code) (rate(orderflow_operator_kube_requests_total[${R}]))`, legend: '{{verb}} {{code}}' }]))
     .withPanel(timeseries('Leader replicas', 'short', [{ expr: 'sum(orderflow_operator_leader)', legend: 'leaders' }]))
+    .withPanel(timeseries('OrderPipelines by Ready status', 'short', [{ expr: 'sum by (status) (orderflow_operator_pipelines_ready)', legend: 'Ready={{status}}' }]))
     .build();
 }
 
@@ -67,7 +76,10 @@ function operator(): DashboardJson {
 function pipeline(): DashboardJson {
   return orderflowDashboard('orderflow-pipeline', 'orderflow / OrderPipeline')
     .withVariable(labelVariable('pipeline', 'orderflow_operator_consumer_lag', 'pipeline'))
-    .withPanel(timeseries('Lag or backlog per consumer', 'short', [{ expr: 'max by (consumer) (orderflow_operator_consumer_lag{pipeline="$pipeline"})', legend: '{{consumer}}' }]))
+    .withPanel(timeseries('Lag or backlog per consumer, and the lag its scaling is sized for', 'short', [
+      { expr: 'max by (consumer) (orderflow_operator_consumer_lag{pipeline="$pipeline"})', legend: '{{consumer}}' },
+      { expr: 'max by (consumer) (orderflow_operator_consumer_lag_target{pipeline="$pipeline"})', legend: 'target {{consumer}}' },
+    ]))
     .withPanel(timeseries('Total lag of the pipeline', 'short', [{ expr: 'sum(orderflow_operator_consumer_lag{pipeline="$pipeline"})', legend: '$pipeline' }]))
     .build();
 }

@@ -91,6 +91,27 @@ describe('desired', () => {
     ]);
   });
 
+  it('lists the secret files\' path variables ahead of the consumer\'s env, so an env value can name one as $(NAME_FILE)', () => {
+    // Kubernetes expands $(VAR) only from variables defined earlier in the list: the chart's
+    // NODE_EXTRA_CA_CERTS=$(BROKER_CA_FILE) (tls.caSecret) depends on this order.
+    const withCa = pipeline({
+      ...checkout.spec,
+      consumers: [
+        {
+          ...checkout.spec.consumers[0],
+          env: [{ name: 'NODE_EXTRA_CA_CERTS', value: '$(BROKER_CA_FILE)' }],
+          secretFiles: [{ name: 'BROKER_CA', secretKeyRef: { name: 'broker-ca', key: 'ca.crt' } }],
+        },
+      ],
+    });
+    const deployment = desired(withCa).workloads.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } };
+    const env = deployment.spec.template.spec.containers[0]!.env;
+    const names = env.map((e) => e.name);
+    expect(names.indexOf('BROKER_CA_FILE')).toBeGreaterThanOrEqual(0);
+    expect(names.indexOf('BROKER_CA_FILE')).toBeLessThan(names.indexOf('NODE_EXTRA_CA_CERTS'));
+    expect(env.find((e) => e.name === 'BROKER_CA_FILE')!.value).toMatch(/^\//);
+  });
+
   it('tells a Kafka consumer its offset reset policy, the one its lag is measured with (latest when unset)', () => {
     const data = (name: string, p = checkout): Record<string, string> => (desired(p).workloads.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name) as unknown as { data: Record<string, string> }).data;
     expect(data('checkout-aggregator')).toMatchObject({ ORDERFLOW_KAFKA_GROUP: 'agg', ORDERFLOW_KAFKA_OFFSET_RESET: 'latest' });

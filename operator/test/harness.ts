@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stackEnv, stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
+import { freePort, stackEnv, stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
 import { orderPipelineCrd } from '../src/api/crd.ts';
 import type { Condition, OrderPipeline } from '../src/api/order-pipeline.ts';
 import { KubeClient } from '../src/kube/kube-client.ts';
@@ -47,17 +46,6 @@ export async function deleteNamespace(kube: KubeClient, name: string): Promise<v
     if ((p.metadata.finalizers ?? []).includes(FINALIZER)) await kube.mergePatch(pipelinePath(name, p.metadata.name), { metadata: { finalizers: null } });
   }
   await kube.request('DELETE', `/api/v1/namespaces/${name}`, { allowNotFound: true });
-}
-
-/** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address !== null ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** An operator started as its own process (node src/main.ts), as in production. */
@@ -174,3 +162,5 @@ export async function deletePipelineAndWait(kube: KubeClient, namespace: string,
   await kube.request('DELETE', pipelinePath(namespace, name));
   await waitFor(async () => (await getPipeline(kube, namespace, name)) === undefined, { what: `${namespace}/${name} to be deleted`, timeoutMs });
 }
+
+export { freePort };

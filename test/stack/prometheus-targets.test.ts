@@ -1,11 +1,14 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stackSetting, uniqueName, waitFor } from '@orderflow/testkit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 interface ActiveTarget { labels: Record<string, string>; health: string }
 
 const writerModule = fileURLToPath(new URL('../../packages/http/src/prometheus-target.ts', import.meta.url));
+const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 async function activeTargets(job: string): Promise<ActiveTarget[]> {
   const res = await fetch(`${stackSetting('PROMETHEUS_URL')}/api/v1/targets?state=active`);
@@ -37,6 +40,25 @@ describe('Prometheus file_sd targets (real server)', () => {
     }
     const left = await waitFor(async () => ((await activeTargets(job)).length === 0 ? [] : undefined),
       { timeoutMs: 60_000, intervalMs: 500, what: `the target of the killed ${job} process to leave Prometheus' active targets` });
+    expect(left).toEqual([]);
+  });
+
+  it('starting the stack sweeps the owner-less target files older versions left, even with Prometheus already running', async () => {
+    const job = uniqueName('legacy-target');
+    const dir = stackSetting('PROMETHEUS_TARGETS_DIR');
+    // As writePrometheusTarget wrote them before the pid was in the name: no owner to check, and
+    // nothing listens on the address, so Prometheus reports it down for as long as the file stays.
+    const file = join(dir, `${job}-127_0_0_1_9.json`);
+    writeFileSync(file, JSON.stringify([{ targets: ['127.0.0.1:9'], labels: { job, service: job } }]));
+    // Never left behind by a failed run: it would be a false `up == 0` for everyone.
+    onTestFinished(() => rmSync(file, { force: true }));
+    await waitFor(async () => (await activeTargets(job)).some((t) => t.health === 'down'), { timeoutMs: 60_000, what: `Prometheus to list the stale ${job} target as down` });
+
+    // What `hack/stack up` runs for Prometheus: the running server is kept, the stale file goes.
+    const up = spawnSync('bash', ['-c', `source "${repo}/hack/lib/common.sh"; source "${repo}/hack/services/prometheus.sh"; prometheus_start`], { encoding: 'utf8', timeout: 60_000 });
+    expect(up.status, up.stderr).toBe(0);
+    const left = await waitFor(async () => ((await activeTargets(job)).length === 0 ? [] : undefined),
+      { timeoutMs: 60_000, intervalMs: 500, what: `the stale ${job} target to leave Prometheus' active targets` });
     expect(left).toEqual([]);
   });
 });

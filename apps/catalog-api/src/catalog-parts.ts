@@ -1,12 +1,11 @@
-import { CircuitState } from 'cockatiel';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Pool } from '@orderflow/pg';
-import type { Registry } from '@orderflow/telemetry';
+import { breakerGaugeValue, breakerStateName, type Registry } from '@orderflow/telemetry';
 import { redisReporter } from './cache/redis-reporter.ts';
 import { VersionedCache } from './cache/versioned-cache.ts';
 import type { CatalogConfig } from './config.ts';
-import { BREAKER_GAUGE, createDatabasePolicy } from './db/database-policy.ts';
+import { createDatabasePolicy } from './db/database-policy.ts';
 import { createCatalogMetrics, type CatalogMetrics } from './metrics.ts';
 import { ProductCatalog } from './products/product-catalog.ts';
 import { ProductRepository } from './products/product-repository.ts';
@@ -58,11 +57,10 @@ export function createCatalogParts(
     maxConcurrent: config.DB_POOL_MAX,
     maxQueued: config.DB_MAX_QUEUED,
     onStateChange(state) {
-      metrics.dbBreakerState.set(BREAKER_GAUGE[state]);
-      clients.logger.warn({ state: CircuitState[state] }, 'PostgreSQL breaker changed state');
+      metrics.dbBreakerState.set(breakerGaugeValue(state));
+      clients.logger.warn({ state: breakerStateName(state) }, 'PostgreSQL breaker changed state');
     },
   });
-  metrics.dbBreakerState.set(0);
   const cache = new VersionedCache(clients.redis, {
     prefix: config.CACHE_KEY_PREFIX,
     staleTtlMs: config.CACHE_STALE_TTL_MS,

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from '@orderflow/telemetry';
+import { Counter, Gauge, Histogram, createBreakerGauge, type Registry } from '@orderflow/telemetry';
 
 /** catalog-api's own metrics (HTTP ones come from @orderflow/http). */
 export interface CatalogMetrics {
@@ -57,6 +57,6 @@ export function createCatalogMetrics(registry: Registry): CatalogMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    dbBreakerState: new Gauge({ name: 'catalog_db_breaker_state', help: 'PostgreSQL circuit breaker: 0 closed, 1 half-open, 2 open.', registers }),
+    dbBreakerState: createBreakerGauge({ name: 'catalog_db_breaker_state', guards: 'PostgreSQL', registry }),
   };
 }

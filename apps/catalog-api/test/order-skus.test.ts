@@ -1,20 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, createTestVhost, stackEnv, waitFor, type TestDatabase, type TestVhost } from '@orderflow/testkit';
+import { createTestDatabase, createTestVhost, freePort, stackEnv, waitFor, type TestDatabase, type TestVhost } from '@orderflow/testkit';
 import { createHarness, productBody, type Harness } from './support/harness.ts';
 
 const ORDER_API = fileURLToPath(new URL('../../order-api', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 // Intake does not call the catalog: taking orders never depends on the catalog being up or
 // knowing the SKU. order-api runs as its own process (as deployed); the catalog is not running.

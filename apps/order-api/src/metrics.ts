@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Pool } from '@orderflow/pg';
+import { createBreakerGauge } from '@orderflow/telemetry';
 
 /** order-api's own metrics (HTTP and AMQP ones come from @orderflow/http and @orderflow/messaging). */
 export interface OrderApiMetrics {
@@ -63,7 +64,7 @@ export function createOrderApiMetrics(registry: Registry, pool: Pool): OrderApiM
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
-    relayBreakerState: new Gauge({ name: 'outbox_relay_breaker_state', help: 'RabbitMQ circuit breaker of the relay: 0 closed, 1 half-open, 2 open.', registers }),
+    relayBreakerState: createBreakerGauge({ name: 'outbox_relay_breaker_state', guards: 'the relay\'s RabbitMQ publishing', registry }),
     relayConsecutiveFailures: new Gauge({
       name: 'outbox_relay_consecutive_failures',
       help: 'Relay attempts failed in a row (0 while publishing works); the reason is in /readyz and the relay log.',

@@ -3,14 +3,18 @@ import { MessagesStreamFallbackModes, MessagesStreamModes, type Message, type Me
 import type { OffsetResetPolicy } from '@orderflow/consumer-contract';
 import type { Client } from '@opensearch-project/opensearch';
 import type { Logger } from 'pino';
+import type { Span } from '@orderflow/telemetry';
 import { CodedError } from '@orderflow/errors';
 import {
   BatchReader,
   DEAD_LETTER_HEADERS,
   createIdempotentProducer,
   createReadCommittedConsumer,
+  endSpans,
   measureLag,
   recordLag,
+  startKafkaProcessSpan,
+  withTraceHeaders,
   type KafkaClientSettings,
   type StringConsumer,
   type StringProducer,
@@ -166,6 +170,19 @@ export class Indexer {
   }
 
   async #process(batch: StringMessage[], producer: StringProducer, consumer: StringConsumer, positions: Map<string, Map<number, bigint>>): Promise<void> {
+    // Each record's indexing joins the trace of what produced it (the relay's or the aggregator's
+    // span); the spans end once the offsets are committed, or as failed when the batch is not.
+    const spans = batch.map((m) => startKafkaProcessSpan(m, this.#o.groupId));
+    try {
+      await this.#indexBatch(batch, spans, producer, consumer, positions);
+    } catch (err) {
+      endSpans(spans, err);
+      throw err;
+    }
+    endSpans(spans);
+  }
+
+  async #indexBatch(batch: StringMessage[], spans: Span[], producer: StringProducer, consumer: StringConsumer, positions: Map<string, Map<number, bigint>>): Promise<void> {
     const o = this.#o;
     const now = new Date();
     const plans: PlannedRecord[] = batch.map((m) =>
@@ -176,29 +193,39 @@ export class Indexer {
 
     // Map the per-action outcomes back to records: a record is dead-lettered when anything it
     // needed was rejected, a duplicate when its event document existed already.
-    const deadLetters: { message: StringMessage; error: CodedError }[] = [];
+    const deadLetters: { message: StringMessage; error: CodedError; span: Span }[] = [];
     let cursor = 0;
     batch.forEach((message, i) => {
       const plan = plans[i]!;
+      const span = spans[i]!;
       if ('invalid' in plan) {
-        deadLetters.push({ message, error: plan.invalid });
+        deadLetters.push({ message, error: plan.invalid, span });
         return;
       }
       const own: ActionOutcome[] = outcomes.slice(cursor, cursor + plan.actions.length);
       cursor += plan.actions.length;
       const rejected = own.find((x) => x.kind === 'rejected');
-      if (rejected !== undefined && rejected.kind === 'rejected') deadLetters.push({ message, error: rejection(rejected.type, rejected.reason) });
-      else o.metrics.records.inc({ topic: message.topic, outcome: own[0]?.kind === 'duplicate' ? 'duplicate' : 'indexed' });
+      if (rejected !== undefined && rejected.kind === 'rejected') deadLetters.push({ message, error: rejection(rejected.type, rejected.reason), span });
+      else {
+        const outcome = own[0]?.kind === 'duplicate' ? 'duplicate' : 'indexed';
+        o.metrics.records.inc({ topic: message.topic, outcome });
+        span.setAttribute('orderflow.indexer.outcome', outcome);
+      }
     });
+    for (const { error, span } of deadLetters) {
+      span.setAttribute('orderflow.indexer.outcome', 'dead_lettered');
+      span.addEvent('record.dead_lettered', { 'messaging.destination.name': o.deadLetterTopic, 'error.type': error.code, 'orderflow.reason': error.message });
+    }
 
     if (deadLetters.length > 0) {
       await producer.send({
-        messages: deadLetters.map(({ message, error }) => ({
+        messages: deadLetters.map(({ message, error, span }) => ({
           topic: o.deadLetterTopic,
           key: message.key,
           value: message.value,
+          // The dead letter continues the trace from the span that gave up on the record.
           headers: new Map<string, string>([
-            ...message.headers,
+            ...Object.entries(withTraceHeaders(Object.fromEntries(message.headers), span)),
             [DEAD_LETTER_HEADERS.reason, error.message],
             [DEAD_LETTER_HEADERS.code, error.code],
             [DEAD_LETTER_HEADERS.sourceTopic, message.topic],

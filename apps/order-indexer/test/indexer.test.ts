@@ -1,26 +1,28 @@
 import { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_HEADERS } from '@orderflow/kafka';
-import { createTestTopics, deleteTestTopics, readTopic, stackSetting, testKafkaSettings, uniqueName, waitFor } from '@orderflow/testkit';
+import { createTestTopics, deleteTestTopics, freePort, readTopic, spawnAppProcess, stackSetting, testKafkaSettings, uniqueName, waitFor, type AppProcess } from '@orderflow/testkit';
 import { createLogger } from '@orderflow/logging';
 import { createMetricsRegistry } from '@orderflow/telemetry';
 import { readConfig } from '../src/config.ts';
 import { startIndexer } from '../src/start.ts';
-import { spawnIndexer, type ChildIndexer } from './support/child.ts';
+import { fileURLToPath } from 'node:url';
 import { generateOrders } from './support/dataset.ts';
-import { freePort } from './support/free-port.ts';
 import { produceEvents } from './support/kafka-io.ts';
 import { countDocs, dropIndexPrefix, openSearchUrl, rawSearch, testIndexPrefix } from './support/opensearch.ts';
+
+/** The app's workspace: `node src/main.ts` runs there, as hack/run starts it. */
+const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 const settings = testKafkaSettings('order-indexer-test');
 const url = openSearchUrl();
 const client = new Client({ node: url });
 const { prefix, names } = testIndexPrefix();
 const topics = { events: uniqueName('order-events'), alerts: uniqueName('order-alerts'), dlt: uniqueName('order-indexer-dlt') };
-const children: ChildIndexer[] = [];
+const children: AppProcess[] = [];
 
-function start(port: number): ChildIndexer {
-  const child = spawnIndexer({
+function start(port: number): AppProcess {
+  const child = spawnAppProcess(APP_DIR, {
     KAFKA_BROKERS: stackSetting('KAFKA_BROKERS'),
     OPENSEARCH_URL: url,
     INDEX_PREFIX: prefix,

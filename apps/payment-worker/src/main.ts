@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '@orderflow/logging';
 import { AmqpConnection, ConfirmPublisher } from '@orderflow/messaging';
 import { createPool, migrate, ping } from '@orderflow/pg';
-import { createMetricsRegistry } from '@orderflow/telemetry';
+import { breakerGaugeValue, createMetricsRegistry } from '@orderflow/telemetry';
 import { loadWorkerConfig } from './config.ts';
 import { PaymentConsumer } from './consumer.ts';
-import { breakerValue, createWorkerMetrics } from './metrics.ts';
+import { createWorkerMetrics } from './metrics.ts';
 import { createProviderClient } from './provider-client.ts';
 import { createProviderPolicy } from './provider-policy.ts';
 import { writePrometheusTarget } from '@orderflow/http';
@@ -28,7 +28,6 @@ const connection = await AmqpConnection.open(config.RABBITMQ_URL, { name: 'payme
 const publisher = new ConfirmPublisher(connection, { registry });
 
 const provider = createProviderClient(config.PROVIDER_URL, { connections: Math.min(config.CONCURRENCY, 256) });
-metrics.breakerState.set(0);
 const policy = createProviderPolicy(
   {
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
@@ -41,7 +40,7 @@ const policy = createProviderPolicy(
   {
     onRetry: () => metrics.providerRetries.inc(),
     onBreakerState: (state) => {
-      metrics.breakerState.set(breakerValue(state));
+      metrics.breakerState.set(breakerGaugeValue(state));
       metrics.breakerTransitions.inc({ state });
       logger.warn({ state }, 'payment provider circuit breaker changed state');
     },

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from '@orderflow/telemetry';
+import { Counter, Gauge, Histogram, createBreakerGauge, type Registry } from '@orderflow/telemetry';
 
 /** What happened to a consumed message. */
 export type Outcome = 'paid' | 'free' | 'duplicate' | 'superseded' | 'retry_scheduled' | 'parked' | 'dead_lettered' | 'poison';
@@ -17,8 +17,6 @@ export interface WorkerMetrics {
   replayed: Counter<'mode'>;
 }
 
-const BREAKER_VALUE = { closed: 0, open: 1, half_open: 2 } as const;
-
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   const registers = [registry];
   return {
@@ -36,7 +34,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       registers,
     }),
     providerRetries: new Counter({ name: 'payments_provider_retries_total', help: 'In-process retries of charge calls', registers }),
-    breakerState: new Gauge({ name: 'payments_provider_breaker_state', help: 'Provider circuit breaker: 0 closed, 1 open, 2 half-open', registers }),
+    breakerState: createBreakerGauge({ name: 'payments_provider_breaker_state', guards: 'the payment provider', registry }),
     breakerTransitions: new Counter({ name: 'payments_provider_breaker_transitions_total', help: 'Breaker state changes, by new state', labelNames: ['state'], registers }),
     batchSize: new Histogram({ name: 'payments_batch_size', help: 'Messages settled per database transaction', buckets: [1, 5, 10, 25, 50, 100, 200, 500, 1000], registers }),
     batchSeconds: new Histogram({
@@ -54,9 +52,4 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     inFlight: new Gauge({ name: 'payments_messages_in_hand', help: 'Messages received and not yet acknowledged', registers }),
     replayed: new Counter({ name: 'payments_dlq_replayed_total', help: 'Dead letters replayed (or inspected in a dry run)', labelNames: ['mode'], registers }),
   };
-}
-
-/** The gauge value of a breaker state. */
-export function breakerValue(state: keyof typeof BREAKER_VALUE): number {
-  return BREAKER_VALUE[state];
 }

@@ -1,7 +1,7 @@
 import { isRetriable } from '@orderflow/errors';
+import { breakerStateName, type BreakerStateName } from '@orderflow/telemetry';
 import {
   BrokenCircuitError,
-  CircuitState,
   ConsecutiveBreaker,
   ExponentialBackoff,
   TaskCancelledError,
@@ -29,22 +29,16 @@ export interface ProviderPolicyOptions {
 export interface ProviderPolicyEvents {
   onRetry?(attempt: number, error: unknown): void;
   onGiveUp?(error: unknown): void;
-  onBreakerState?(state: 'closed' | 'open' | 'half_open'): void;
+  onBreakerState?(state: BreakerStateName): void;
 }
 
 /** The composed policy for calls to the payment provider, built once per process. */
 export interface ProviderPolicy {
   /** Runs `call` under timeout + retry + breaker; failures come out as coded errors. */
   execute<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T>;
-  readonly state: 'closed' | 'open' | 'half_open';
+  readonly state: BreakerStateName;
 }
 
-const STATE_NAMES: Record<CircuitState, 'closed' | 'open' | 'half_open'> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half_open',
-  [CircuitState.Isolated]: 'open',
-};
 
 /** Failures worth another attempt and worth counting against the provider's health. */
 const transient = (err: Error): boolean => err instanceof TaskCancelledError || isRetriable(err);
@@ -79,7 +73,7 @@ export function createProviderPolicy(options: ProviderPolicyOptions, events: Pro
   );
   retryPolicy.onRetry((event) => safely(() => events.onRetry?.(event.attempt, 'error' in event ? event.error : undefined)));
   retryPolicy.onGiveUp((event) => safely(() => events.onGiveUp?.('error' in event ? event.error : undefined)));
-  breaker.onStateChange((state) => safely(() => events.onBreakerState?.(STATE_NAMES[state])));
+  breaker.onStateChange((state) => safely(() => events.onBreakerState?.(breakerStateName(state))));
   const policy: IPolicy = wrap(retryPolicy, breaker, timeoutPolicy);
 
   return {
@@ -101,7 +95,7 @@ export function createProviderPolicy(options: ProviderPolicyOptions, events: Pro
       }
     },
     get state() {
-      return STATE_NAMES[breaker.state];
+      return breakerStateName(breaker.state);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { BREAKER_STATE } from '@orderflow/telemetry';
 import { waitFor } from '@orderflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, ledger, metricValue, setFaults, startApp, type RunningApp } from './support/apps.ts';
@@ -40,7 +41,7 @@ describe('payment worker: the breaker opens under provider failures, parks messa
     await insertOrders(db.pool, orders);
     await publishOrders(vhost.url, orders);
 
-    await waitFor(async () => (await metricValue(worker.url, 'payments_provider_breaker_state')) === 1, { timeoutMs: 30_000, what: 'breaker open' });
+    await waitFor(async () => (await metricValue(worker.url, 'payments_provider_breaker_state')) === BREAKER_STATE.open, { timeoutMs: 30_000, what: 'breaker open (2)' });
     await waitFor(async () => ((await metricValue(worker.url, 'payments_messages_processed_total', 'outcome="parked"')) ?? 0) > 0, {
       timeoutMs: 30_000,
       what: 'messages parked while the breaker is open',

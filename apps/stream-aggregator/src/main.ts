@@ -1,3 +1,5 @@
+// First: tracing must patch node:http before anything loads it.
+import './instrument.ts';
 import { createLogger } from '@orderflow/logging';
 import { createMetricsRegistry } from '@orderflow/telemetry';
 import { readConfig } from './config.ts';

@@ -2,15 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MessagesStreamFallbackModes, MessagesStreamModes, type Message, type MessagesStreamFallbackModeValue } from '@platformatic/kafka';
 import type { Logger } from 'pino';
+import { ROOT_CONTEXT, traceHeadersOf } from '@orderflow/telemetry';
 import { CodedError } from '@orderflow/errors';
 import {
   BatchReader,
   createReadCommittedConsumer,
   createTransactionalProducer,
+  endSpans,
   inTransaction,
   initTransactions,
   measureLag,
   recordLag,
+  startKafkaProcessSpan,
+  startKafkaSendSpan,
   type KafkaClientSettings,
   type StringConsumer,
   type StringProducer,
@@ -188,6 +192,9 @@ export class Processor {
   async #process(batch: StringMessage[], store: WindowStore, producer: StringProducer, consumer: StringConsumer, positions: Map<number, bigint>): Promise<void> {
     const o = this.#o;
     const started = process.hrtime.bigint();
+    // Each record's processing joins the trace of the order it carries (the relay's send span is
+    // its parent); the spans end when the transaction holding their offsets is settled.
+    const spans = batch.map((m) => startKafkaProcessSpan(m, o.groupId));
     const out = transformBatch(
       batch.map((m) => ({ key: m.key, value: m.value, headers: m.headers, topic: m.topic, partition: m.partition, offset: m.offset })),
       store,
@@ -195,7 +202,22 @@ export class Processor {
       o.topics,
       new Date(),
     );
+    spans.forEach((span, i) => {
+      const outcome = out.recordOutcomes[i];
+      if (outcome !== undefined) span.setAttribute('orderflow.aggregator.outcome', outcome);
+      if (outcome === 'dead_lettered') span.addEvent('record.dead_lettered', { 'messaging.destination.name': o.topics.deadLetter });
+    });
     if (out.messages.length === 0 && batch.length === 0) return;
+    // The window updates and alerts sum many orders: one send span per output topic, in a trace
+    // of its own, linked to the records' process spans; its context travels in their headers.
+    for (const topic of [o.topics.stats, o.topics.alerts]) {
+      const records = out.messages.filter((m) => m.topic === topic);
+      if (records.length === 0) continue;
+      const send = startKafkaSendSpan({ topic, parent: ROOT_CONTEXT, batchSize: records.length, links: spans });
+      const headers = traceHeadersOf(send);
+      for (const m of records) m.headers = { ...m.headers, ...headers };
+      spans.push(send);
+    }
     const lastPerPartition = new Map<string, StringMessage>();
     for (const m of batch) lastPerPartition.set(`${m.topic}:${m.partition}`, m);
     await inTransaction(
@@ -209,9 +231,11 @@ export class Processor {
       { timeoutMs: o.transactionTimeoutMs },
     ).catch((err: unknown) => {
       o.metrics.transactions.inc({ outcome: 'aborted' });
+      endSpans(spans, err);
       // The windows in memory are ahead of what was committed: this run is over.
       throw err;
     });
+    endSpans(spans);
     for (const m of lastPerPartition.values()) positions.set(m.partition, m.offset + 1n);
     o.metrics.transactions.inc({ outcome: 'committed' });
     o.metrics.transactionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);

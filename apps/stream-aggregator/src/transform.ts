@@ -28,6 +28,8 @@ export interface BatchOutput {
   stats: OrderStatsRecord[];
   alerts: OrderAlertRecord[];
   outcomes: Record<AddOutcome | 'dead_lettered', number>;
+  /** What became of each input record, in batch order (its trace span records it). */
+  recordOutcomes: (AddOutcome | 'dead_lettered')[];
 }
 
 /**
@@ -39,10 +41,12 @@ export interface BatchOutput {
 export function transformBatch(batch: InputRecord[], store: WindowStore, rules: AnomalyRules, topics: OutputTopics, now: Date): BatchOutput {
   const outcomes: BatchOutput['outcomes'] = { counted: 0, duplicate: 0, late: 0, dead_lettered: 0 };
   const messages: BatchOutput['messages'] = [];
+  const recordOutcomes: BatchOutput['recordOutcomes'] = [];
   for (const record of batch) {
     const parsed = parseOrderEvent(record.value);
     if (!parsed.ok) {
       outcomes.dead_lettered += 1;
+      recordOutcomes.push('dead_lettered');
       messages.push({
         topic: topics.deadLetter,
         key: record.key ?? '',
@@ -60,7 +64,9 @@ export function transformBatch(batch: InputRecord[], store: WindowStore, rules: 
     }
     const e = parsed.event;
     const order = e.type === 'order.created' && e.currency !== undefined && e.totalMinor !== undefined ? { currency: e.currency, totalMinor: e.totalMinor } : undefined;
-    outcomes[store.add(e.eventId, e.occurredAtMs, order, record.partition, now.getTime())] += 1;
+    const outcome = store.add(e.eventId, e.occurredAtMs, order, record.partition, now.getTime());
+    outcomes[outcome] += 1;
+    recordOutcomes.push(outcome);
   }
 
   const emittedAt = now.toISOString();
@@ -77,5 +83,5 @@ export function transformBatch(batch: InputRecord[], store: WindowStore, rules: 
   // With every record read (the clock moves) and every emission: the changelog always matches
   // the offsets it is committed with. An idle tick that emits nothing writes nothing.
   if (batch.length > 0 || updates.length > 0 || finals.length > 0) messages.push(...changelogRecords(topics.changelog, store, updates, finals.map((f) => f.figures)));
-  return { messages, stats, alerts, outcomes };
+  return { messages, stats, alerts, outcomes, recordOutcomes };
 }

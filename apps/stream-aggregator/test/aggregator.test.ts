@@ -2,10 +2,9 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@orderflow/logging';
 import { createMetricsRegistry } from '@orderflow/telemetry';
-import { readTopic, waitFor } from '@orderflow/testkit';
+import { freePort, readTopic, waitFor } from '@orderflow/testkit';
 import { readConfig } from '../src/config.ts';
 import { startAggregator, stopAggregator, type StartedAggregator } from '../src/start.ts';
-import { freePort } from './support/free-port.ts';
 import { aggregatorEnv, alertsUntil, createAggregatorTopics, deleteAggregatorTopics, finalWindows, orderCreated, produce, testKafkaSettings, type TestTopics } from './support/streams.ts';
 
 const settings = testKafkaSettings('aggregator-test');

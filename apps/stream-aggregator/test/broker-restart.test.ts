@@ -4,10 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTransactionalProducer, inTransaction, type StringProducer } from '@orderflow/kafka';
 import { createLogger } from '@orderflow/logging';
 import { createMetricsRegistry } from '@orderflow/telemetry';
-import { startKafkaNode, type KafkaNode } from '@orderflow/testkit';
+import { freePort, startKafkaNode, type KafkaNode } from '@orderflow/testkit';
 import { readConfig } from '../src/config.ts';
 import { startAggregator, stopAggregator, type StartedAggregator } from '../src/start.ts';
-import { freePort } from './support/free-port.ts';
 import { aggregatorEnv, createAggregatorTopics, finalWindows, orderCreated, testKafkaSettings, type TestTopics } from './support/streams.ts';
 
 const quiet = createLogger('stream-aggregator-test', { level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });

@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnAggregator, type ChildAggregator } from './support/child.ts';
-import { freePort } from './support/free-port.ts';
+import { fileURLToPath } from 'node:url';
+import { freePort, spawnAppProcess, type AppProcess } from '@orderflow/testkit';
 import { aggregatorEnv, createAggregatorTopics, deleteAggregatorTopics, finalWindows, orderCreated, produce, testKafkaSettings, type SourceRecord, type TestTopics } from './support/streams.ts';
+
+/** The app's workspace: `node src/main.ts` runs there, as hack/run starts it. */
+const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 const settings = testKafkaSettings('aggregator-eos-test');
 const T0 = Date.parse('2026-02-01T08:00:00.000Z');
@@ -10,7 +13,7 @@ const iso = (minute: number): string => new Date(T0 + minute * 60_000).toISOStri
 
 describe('stream aggregator: exactly once under SIGKILL', () => {
   let topics: TestTopics;
-  const children: ChildAggregator[] = [];
+  const children: AppProcess[] = [];
 
   beforeAll(async () => {
     topics = await createAggregatorTopics(settings);
@@ -35,8 +38,8 @@ describe('stream aggregator: exactly once under SIGKILL', () => {
     const expectedRevenue = perMinute.map((n) => Array.from({ length: n }, (_, i) => 100 + (i % 7)).reduce((a, b) => a + b, 0));
 
     const env = aggregatorEnv(topics, { POD_NAME: 'aggregator-eos-0', IDLE_PARTITION_MS: '3000', BATCH_MAX_RECORDS: '40' });
-    const start = async (): Promise<ChildAggregator> => {
-      const c = spawnAggregator({ ...env, PORT: String(await freePort()) });
+    const start = async (): Promise<AppProcess> => {
+      const c = spawnAppProcess(APP_DIR, { ...env, PORT: String(await freePort()) });
       children.push(c);
       return c;
     };

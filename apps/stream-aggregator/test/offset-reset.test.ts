@@ -3,10 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { OffsetResetPolicy } from '@orderflow/consumer-contract';
 import { createLogger } from '@orderflow/logging';
 import { createMetricsRegistry } from '@orderflow/telemetry';
-import { waitFor } from '@orderflow/testkit';
+import { freePort, waitFor } from '@orderflow/testkit';
 import { readConfig } from '../src/config.ts';
 import { startAggregator, stopAggregator, type StartedAggregator } from '../src/start.ts';
-import { freePort } from './support/free-port.ts';
 import { aggregatorEnv, createAggregatorTopics, deleteAggregatorTopics, finalWindows, orderCreated, produce, testKafkaSettings, type TestTopics } from './support/streams.ts';
 
 // ORDERFLOW_KAFKA_OFFSET_RESET (the pipeline's source.offsetResetPolicy, which the operator's

@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartitionsShrink, createAdmin, growPartitions, partitionCounts } from '@orderflow/kafka';
 import { createLogger } from '@orderflow/logging';
 import { createMetricsRegistry } from '@orderflow/telemetry';
-import { readTopic, waitFor } from '@orderflow/testkit';
+import { freePort, readTopic, waitFor } from '@orderflow/testkit';
 import { readConfig } from '../src/config.ts';
 import { startAggregator, stopAggregator, type StartedAggregator } from '../src/start.ts';
-import { freePort } from './support/free-port.ts';
 import { aggregatorEnv, createAggregatorTopics, deleteAggregatorTopics, finalWindows, orderCreated, produce, testKafkaSettings, type TestTopics } from './support/streams.ts';
 
 const settings = testKafkaSettings('aggregator-partitions-test');

@@ -167,6 +167,23 @@ Secret has username and password, no URL.
 {{- end }}
 {{- end -}}
 
+{{/*
+The brokers' CA bundle for a consumer the operator runs (its Deployment is the operator's, not
+this chart's): the secret file BROKER_CA, whose path the operator puts in BROKER_CA_FILE ahead of
+the consumer's own env, and NODE_EXTRA_CA_CERTS=$(BROKER_CA_FILE), which Kubernetes expands.
+*/}}
+{{- define "orderflow.consumerCaFile" -}}
+{{- if .Values.tls.caSecret.name }}
+- { name: BROKER_CA, secretKeyRef: { name: {{ .Values.tls.caSecret.name }}, key: {{ .Values.tls.caSecret.key }} } }
+{{- end }}
+{{- end -}}
+
+{{- define "orderflow.consumerCaEnv" -}}
+{{- if .Values.tls.caSecret.name }}
+- { name: NODE_EXTRA_CA_CERTS, value: "$(BROKER_CA_FILE)" }
+{{- end }}
+{{- end -}}
+
 {{/* Writable scratch space: the root filesystem is read-only. */}}
 {{- define "orderflow.tmpVolume" -}}
 - name: tmp

@@ -8,7 +8,7 @@ import { applyTopics } from '../kafka/topic-applier.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { pipelinePath } from '../kube/paths.ts';
 import type { OperatorMetrics } from '../metrics.ts';
-import { EVENT, FIELD_MANAGER, FINALIZER, REASON } from '../names.ts';
+import { CONDITION, EVENT, FIELD_MANAGER, FINALIZER, REASON } from '../names.ts';
 import type { DecisionEvent, Problem } from '../outcome.ts';
 import type { ManagementClient } from '../rabbitmq/management-client.ts';
 import { applyTopology } from '../rabbitmq/topology-applier.ts';
@@ -94,6 +94,7 @@ export class Reconciler {
   /** Drops what this replica keeps about a pipeline that is gone, its lag series included. */
   #forget(key: string): void {
     this.#applied.delete(key);
+    this.#d.metrics.readiness.forget(key);
     this.#dropLagSeries(key, new Set());
   }
 
@@ -104,6 +105,7 @@ export class Reconciler {
     for (const consumer of series) {
       if (keep.has(consumer)) continue;
       this.#d.metrics.consumerLag.remove({ namespace, pipeline, consumer });
+      this.#d.metrics.consumerLagTarget.remove({ namespace, pipeline, consumer });
       series.delete(consumer);
     }
     if (series.size === 0) this.#lagSeries.delete(key);
@@ -223,17 +225,19 @@ export class Reconciler {
       const dep = d.deployments.cache.get(`${p.metadata.namespace}/${name}`);
       const hpa = d.autoscalers.cache.get(`${p.metadata.namespace}/${name}`);
       observations.consumers.push({ name: c.name, readiness: consumerReadiness(name, dep, d.options.consumersReadyWhen), scaling: autoscalerActivity(hpa) });
+      const maxReplicas = (want.autoscalers.find((a) => a.metadata.name === name)?.spec as { maxReplicas: number } | undefined)?.maxReplicas ?? c.scaling.maxReplicas;
       let lag = -1;
       try {
         lag = await measureLag({ rabbit: d.rabbit, kafka: d.kafka }, p, c);
-        d.metrics.consumerLag.set({ namespace: p.metadata.namespace, pipeline: p.metadata.name, consumer: c.name }, lag);
+        const labels = { namespace: p.metadata.namespace, pipeline: p.metadata.name, consumer: c.name };
+        d.metrics.consumerLag.set(labels, lag);
+        d.metrics.consumerLagTarget.set(labels, c.scaling.targetLagPerReplica * maxReplicas);
         let series = this.#lagSeries.get(key);
         if (series === undefined) this.#lagSeries.set(key, (series = new Set()));
         series.add(c.name);
       } catch (err) {
         d.log.debug({ err, consumer: c.name }, 'could not measure lag');
       }
-      const maxReplicas = (want.autoscalers.find((a) => a.metadata.name === name)?.spec as { maxReplicas: number } | undefined)?.maxReplicas ?? c.scaling.maxReplicas;
       if (maxReplicas < c.scaling.maxReplicas) {
         events.push({ type: 'Normal', reason: EVENT.maxReplicasCapped, message: `consumer ${c.name}: maxReplicas ${c.scaling.maxReplicas} capped at ${maxReplicas}, the partitions of ${c.source.topic ?? ''}` });
       }
@@ -243,6 +247,7 @@ export class Reconciler {
     this.#dropLagSeries(key, new Set(p.spec.consumers.map((c) => c.name)));
 
     const status = buildStatus(p, observations, figures, new Date());
+    d.metrics.readiness.observe(key, status.conditions?.find((c) => c.type === CONDITION.ready)?.status ?? 'Unknown');
     const involved = { apiVersion: API_VERSION, kind: KIND, name: p.metadata.name, namespace: p.metadata.namespace, uid: p.metadata.uid };
     await Promise.all(events.map(async (e) => d.events.record(involved, e)));
     if (!sameStatus(p.status, status)) {

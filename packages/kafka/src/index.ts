@@ -14,3 +14,5 @@ export { createIdempotentProducer, createTransactionalProducer, inTransaction, i
 export type { StringProducer, StringTransaction, TransactionOptions } from './producer.ts';
 export { DEAD_LETTER_HEADERS, ORDER_EVENT_HEADERS, TOPICS } from './topics.ts';
 export { BatchReader } from './batch-reader.ts';
+export { endSpans, startKafkaProcessSpan, startKafkaSendSpan, withTraceHeaders } from './tracing.ts';
+export type { KafkaSendSpanOptions, TracedRecord } from './tracing.ts';

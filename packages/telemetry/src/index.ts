@@ -1,3 +1,5 @@
+export { BREAKER_STATE, breakerGaugeValue, breakerStateName, createBreakerGauge } from './breaker-gauge.ts';
+export type { BreakerStateName } from './breaker-gauge.ts';
 export { TracingMisconfigured } from './errors.ts';
 export { endSpanWithError, runInSpan, startMessagingSpan, traceHeadersOf } from './messaging-spans.ts';
 export type { MessagingOperation, MessagingSpanOptions } from './messaging-spans.ts';
@@ -11,5 +13,6 @@ export type { Tracing, TracingOptions } from './tracing.ts';
 export { startTracingFromEnv } from './tracing-env.ts';
 export { tracingSettings } from './tracing-settings.ts';
 export type { TracingSettings } from './tracing-settings.ts';
-export type { Span } from '@opentelemetry/api';
+export { ROOT_CONTEXT } from '@opentelemetry/api';
+export type { Context, Span } from '@opentelemetry/api';
 export { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';

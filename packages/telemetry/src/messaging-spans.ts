@@ -1,4 +1,4 @@
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
 import { injectTraceContext, type TraceCarrier } from './propagation.ts';
 
 const tracer = trace.getTracer('@orderflow/telemetry');
@@ -19,6 +19,8 @@ export interface MessagingSpanOptions {
   parent: Context;
   /** `messaging.message.id`, `messaging.rabbitmq.destination.routing_key` and the like. */
   attributes?: Attributes;
+  /** Spans this one follows from without being their child (a batch's messages). */
+  links?: Link[];
 }
 
 const KIND: Record<MessagingOperation, SpanKind> = {
@@ -46,6 +48,7 @@ export function startMessagingSpan(options: MessagingSpanOptions): Span {
         'messaging.destination.name': options.destination,
         ...options.attributes,
       },
+      ...(options.links !== undefined && options.links.length > 0 && { links: options.links }),
     },
     options.parent,
   );

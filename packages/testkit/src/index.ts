@@ -1,3 +1,6 @@
+export { freePort } from './free-port.ts';
+export { spawnAppProcess } from './app-process.ts';
+export type { AppProcess } from './app-process.ts';
 export { startKafkaNode } from './kafka-node.ts';
 export type { KafkaNode } from './kafka-node.ts';
 export { createTestTopics, deleteTestTopics, readTopic, testKafkaSettings } from './kafka.ts';

@@ -1,13 +1,5 @@
-import { BrokenCircuitError, BulkheadRejectedError, CircuitState, ConsecutiveBreaker, bulkhead, circuitBreaker, handleWhen, wrap } from 'cockatiel';
+import { BrokenCircuitError, BulkheadRejectedError, type CircuitState, ConsecutiveBreaker, bulkhead, circuitBreaker, handleWhen, wrap } from 'cockatiel';
 import { isDatabaseDown } from './is-database-down.ts';
-
-/** Breaker state as every orderflow gauge shows it: 0 closed, 1 half-open, 2 open. */
-export const BREAKER_GAUGE: Record<CircuitState, number> = {
-  [CircuitState.Closed]: 0,
-  [CircuitState.HalfOpen]: 1,
-  [CircuitState.Open]: 2,
-  [CircuitState.Isolated]: 2,
-};
 
 /** Options for {@link createDatabasePolicy}. */
 export interface DatabasePolicyOptions {

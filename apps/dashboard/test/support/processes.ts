@@ -1,25 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@orderflow/testkit';
+import { freePort, waitFor } from '@orderflow/testkit';
 
 const NODE = fileURLToPath(new URL('../../../../node_modules/.bin/node', import.meta.url));
 const MAIN = {
   dashboard: fileURLToPath(new URL('../../src/main.ts', import.meta.url)),
   'order-api': fileURLToPath(new URL('../../../order-api/src/main.ts', import.meta.url)),
 } as const;
-
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** An app running as a child process, as hack/run starts it. */
 export interface RunningApp {
@@ -67,3 +54,5 @@ export async function startApp(app: keyof typeof MAIN, env: Record<string, strin
     },
   };
 }
+
+export { freePort };

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { CodedError } from '@orderflow/errors';
-import { KafkaUnavailable, ORDER_EVENT_HEADERS, ProducerFenced, TOPICS, inTransaction, type StringProducer } from '@orderflow/kafka';
+import { KafkaUnavailable, ORDER_EVENT_HEADERS, ProducerFenced, TOPICS, endSpans, inTransaction, startKafkaSendSpan, type StringProducer } from '@orderflow/kafka';
+import { extractTraceContext, traceHeadersOf } from '@orderflow/telemetry';
 import { withTransaction, type Pool } from '@orderflow/pg';
 import type { RelayHealth } from './outbox-relay.ts';
 import type { KafkaRelayMetrics } from './kafka-relay-metrics.ts';
@@ -42,6 +43,8 @@ interface KafkaOutboxRow {
   aggregate_id: string;
   event_type: string;
   payload: { eventId?: string };
+  /** W3C trace context of the request that wrote the row. */
+  trace_context: Record<string, unknown> | null;
   created_at: Date;
 }
 
@@ -180,21 +183,37 @@ export class KafkaRelay {
       // No row locks: the RabbitMQ relay locks these rows (FOR UPDATE SKIP LOCKED) for its own
       // batches, and must not skip rows because this relay is reading them.
       const { rows: batch } = await client.query<KafkaOutboxRow>(
-        `select id, aggregate_id, event_type, payload, created_at
+        `select id, aggregate_id, event_type, payload, trace_context, created_at
            from outbox where kafka_published_at is null
           order by id limit $1`,
         [this.#o.batchSize],
       );
       if (batch.length === 0) return batch;
-      const messages = batch
-        .filter((r) => ORDER_EVENT_TYPES.has(r.event_type))
-        .map((r) => ({
-          topic: this.#topic,
-          key: r.aggregate_id,
-          value: JSON.stringify(r.payload),
-          headers: { [ORDER_EVENT_HEADERS.eventId]: r.payload.eventId ?? `outbox-${r.id}`, [ORDER_EVENT_HEADERS.eventType]: r.event_type },
-        }));
-      if (messages.length > 0) await this.#send(messages);
+      const events = batch.filter((r) => ORDER_EVENT_TYPES.has(r.event_type));
+      // One send span per record, in the trace of the request that wrote the row; the record
+      // carries it as the parent of its consumers' spans. Settled with the transaction.
+      const spans = events.map((r) => startKafkaSendSpan({
+        topic: this.#topic,
+        parent: extractTraceContext(r.trace_context),
+        key: r.aggregate_id,
+        messageId: r.payload.eventId ?? `outbox-${r.id}`,
+        batchSize: events.length,
+      }));
+      const messages = events.map((r, i) => ({
+        topic: this.#topic,
+        key: r.aggregate_id,
+        value: JSON.stringify(r.payload),
+        headers: { [ORDER_EVENT_HEADERS.eventId]: r.payload.eventId ?? `outbox-${r.id}`, [ORDER_EVENT_HEADERS.eventType]: r.event_type, ...traceHeadersOf(spans[i]!) },
+      }));
+      if (messages.length > 0) {
+        try {
+          await this.#send(messages);
+        } catch (err) {
+          endSpans(spans, err);
+          throw err;
+        }
+        endSpans(spans);
+      }
       const ids = batch.map((r) => r.id);
       await this.#o.afterKafkaCommit?.(ids);
       await client.query('update outbox set kafka_published_at = now() where id = any($1::bigint[])', [ids]);

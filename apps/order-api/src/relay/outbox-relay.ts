@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import { BrokenCircuitError, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import { CodedError } from '@orderflow/errors';
 import { BrokerUnavailable, ConfirmTimeout, TopologyFailed, Unroutable, requiresSubscriber, type ConfirmPublisher, type OutgoingMessage } from '@orderflow/messaging';
 import { withTransaction, type Pool } from '@orderflow/pg';
-import { endSpanWithError, extractTraceContext, startMessagingSpan, traceHeadersOf } from '@orderflow/telemetry';
+import { breakerGaugeValue, breakerStateName, endSpanWithError, extractTraceContext, startMessagingSpan, traceHeadersOf } from '@orderflow/telemetry';
 import type { OrderApiMetrics } from '../metrics.ts';
 
 /** Options for {@link OutboxRelay}. */
@@ -48,13 +48,6 @@ function failureOutcome(err: unknown): string {
   return 'failed';
 }
 
-const BREAKER_GAUGE: Record<CircuitState, number> = {
-  [CircuitState.Closed]: 0,
-  [CircuitState.HalfOpen]: 1,
-  [CircuitState.Open]: 2,
-  [CircuitState.Isolated]: 2,
-};
-
 /**
  * Publishes unpublished outbox rows in id order, in batches, with publisher confirms, and
  * marks them sent in one UPDATE only after every message of the batch was confirmed — in the
@@ -81,10 +74,9 @@ export class OutboxRelay {
       breaker: new ConsecutiveBreaker(3),
     });
     this.#breaker.onStateChange((state) => {
-      options.metrics.relayBreakerState.set(BREAKER_GAUGE[state]);
-      options.logger.warn({ state: CircuitState[state] }, 'outbox relay circuit breaker changed state');
+      options.metrics.relayBreakerState.set(breakerGaugeValue(state));
+      options.logger.warn({ state: breakerStateName(state) }, 'outbox relay circuit breaker changed state');
     });
-    options.metrics.relayBreakerState.set(0);
     options.metrics.relayConsecutiveFailures.set(0);
   }
 

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '@orderflow/logging';
 import { createMetricsRegistry } from '@orderflow/telemetry';
@@ -6,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { readConfig } from '../../src/config.ts';
 import { shutdown, type RunningParts } from '../../src/shutdown.ts';
 import { startOrderApi } from '../../src/start.ts';
+import { freePort } from '@orderflow/testkit';
 
 /** An order-api started by the production composition (`startOrderApi`, as main.ts does). */
 export interface RunningApi {
@@ -17,14 +17,6 @@ export interface RunningApi {
   /** One sample of a metric, 0 when absent. */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Starts order-api in-process with `env` on top of test defaults (loopback, a free port). */

@@ -7,5 +7,5 @@ export { buildServer } from '../../src/server.ts';
 export { ensureIndexLayout } from '../../src/setup.ts';
 export { startIndexer, stopIndexer } from '../../src/start.ts';
 export { generateOrders } from './dataset.ts';
-export { freePort } from './free-port.ts';
+export { freePort } from '@orderflow/testkit';
 export { produceEvents } from './kafka-io.ts';

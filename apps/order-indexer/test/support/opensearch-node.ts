@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@orderflow/testkit';
-import { freePort } from './free-port.ts';
+import { freePort, waitFor } from '@orderflow/testkit';
 
 const REPO_DIR = fileURLToPath(new URL('../../../../', import.meta.url));
 

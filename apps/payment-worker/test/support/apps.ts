@@ -1,32 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@orderflow/testkit';
+import { freePort, waitFor } from '@orderflow/testkit';
 
 const NODE = fileURLToPath(new URL('../../../../node_modules/.bin/node', import.meta.url));
 const MAIN = {
   'payment-provider': fileURLToPath(new URL('../../../payment-provider/src/main.ts', import.meta.url)),
   'payment-worker': fileURLToPath(new URL('../../src/main.ts', import.meta.url)),
   'order-api': fileURLToPath(new URL('../../../order-api/src/main.ts', import.meta.url)),
+  'stream-aggregator': fileURLToPath(new URL('../../../stream-aggregator/src/main.ts', import.meta.url)),
+  'order-indexer': fileURLToPath(new URL('../../../order-indexer/src/main.ts', import.meta.url)),
 } as const;
 
 /** Apps this helper can start. */
 export type AppName = keyof typeof MAIN;
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
-
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** An app running as a child process. */
 export interface RunningApp {
@@ -169,3 +158,5 @@ export async function chargeRequests(providerUrl: string, key?: string): Promise
   if (!res.ok) throw new Error(`reading charge requests: ${res.status} ${await res.text()}`);
   return (await res.json()) as ChargeRequests;
 }
+
+export { freePort };

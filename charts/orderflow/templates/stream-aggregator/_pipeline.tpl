@@ -43,6 +43,11 @@ what apps/stream-aggregator/src/config.ts reads is set here. templates/pipeline 
     {{- range $name, $value := $a.env }}
     - { name: {{ $name }}, value: {{ $value | toString | quote }} }
     {{- end }}
+    {{- with include "orderflow.consumerCaEnv" . | trim }}{{ . | nindent 4 }}{{- end }}
+  {{- with include "orderflow.consumerCaFile" . | trim }}
+  secretFiles:
+    {{- . | nindent 4 }}
+  {{- end }}
   resources:
     {{- toYaml $a.resources | nindent 4 }}
   # Windows are global: one member owns every partition and the others stand by, so a second

@@ -1,10 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
-const APP_DIR = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The indexer as a real process (`node src/main.ts`, as hack/run starts it). */
-export interface ChildIndexer {
+/** An app as a real process (`node src/main.ts` in its workspace, as hack/run starts it). */
+export interface AppProcess {
   process: ChildProcess;
   /** Everything it logged so far. */
   output(): string;
@@ -14,9 +11,9 @@ export interface ChildIndexer {
   terminate(): Promise<number | null>;
 }
 
-/** Starts `node src/main.ts` with `env` (and PATH), output captured. */
-export function spawnIndexer(env: Record<string, string>): ChildIndexer {
-  const child = spawn(process.execPath, ['src/main.ts'], { cwd: APP_DIR, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `node src/main.ts` in `appDir` with `env` (and PATH), output captured. */
+export function spawnAppProcess(appDir: string, env: Record<string, string>): AppProcess {
+  const child = spawn(process.execPath, ['src/main.ts'], { cwd: appDir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
