@@ -45,10 +45,13 @@ behind a Service.
     {{- range $name, $value := $i.env }}
     - { name: {{ $name }}, value: {{ $value | toString | quote }} }
     {{- end }}
+    # tls.caSecret: trusted for Kafka and for an https:// OpenSearch alike.
+    {{- with include "orderflow.consumerCaEnv" . | trim }}{{ . | nindent 4 }}{{- end }}
   secretFiles:
     - { name: OPENSEARCH_URL, secretKeyRef: { name: {{ $os.existingSecret }}, key: {{ $os.urlKey }} } }
     - { name: OPENSEARCH_USERNAME, secretKeyRef: { name: {{ $os.existingSecret }}, key: {{ $os.usernameKey }} } }
     - { name: OPENSEARCH_PASSWORD, secretKeyRef: { name: {{ $os.existingSecret }}, key: {{ $os.passwordKey }} } }
+    {{- with include "orderflow.consumerCaFile" . | trim }}{{ . | nindent 4 }}{{- end }}
   resources:
     {{- toYaml $i.resources | nindent 4 }}
   # Members share the partitions (at most one replica per partition of the order events).
