@@ -60,10 +60,10 @@ try {
     KAFKA_BROKERS: stackSetting('KAFKA_BROKERS'),
     OPENSEARCH_URL: url,
     INDEX_PREFIX: `${run}-idx`,
-    EVENTS_TOPIC: topics.events,
+    ORDERFLOW_KAFKA_TOPIC: topics.events,
     ALERTS_TOPIC: topics.alerts,
     DEAD_LETTER_TOPIC: topics.dlt,
-    KAFKA_GROUP_ID: `${run}-group`,
+    ORDERFLOW_KAFKA_GROUP: `${run}-group`,
     PORT: String(await freePort()),
     HOST: '127.0.0.1',
   });

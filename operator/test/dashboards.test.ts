@@ -94,10 +94,10 @@ describe('Grafana dashboards: every panel query returns series from the real Pro
       KAFKA_BROKERS: brokers,
       OPENSEARCH_URL: stackSetting('OPENSEARCH_URL'),
       INDEX_PREFIX: prefix,
-      EVENTS_TOPIC: topics.events,
+      ORDERFLOW_KAFKA_TOPIC: topics.events,
       ALERTS_TOPIC: topics.alerts,
       DEAD_LETTER_TOPIC: topics.indexerDlt,
-      KAFKA_GROUP_ID: `${prefix}.indexer`,
+      ORDERFLOW_KAFKA_GROUP: `${prefix}.indexer`,
       POD_NAME: `${prefix}-indexer-0`,
       LAG_INTERVAL_MS: '1000',
     });

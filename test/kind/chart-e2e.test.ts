@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { waitFor } from '@orderflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { command, isReady, kindSetting, kubectl, kubectlJson, type Pod, repoRoot } from './kind-env.ts';
+import { command, DEV_INFRA, isReady, kindSetting, kubectl, kubectlJson, type Pod, repoRoot } from './kind-env.ts';
 
 // The platform installed by its charts on the shared kind cluster (docs/chart.md, "End to end on
 // kind"): charts/orderflow-dev-infra and charts/orderflow as releases in their own namespaces, so
@@ -47,7 +47,7 @@ async function buildImages(): Promise<Record<string, string>> {
     const eq = line.indexOf('=');
     if (eq > 0) found[line.slice(0, eq)] = line.slice(eq + 1);
   }
-  await withKindLib([`load_images ${['postgres', 'redis', 'rabbitmq', 'kafka', 'prometheus', 'jaeger'].map((n) => found[`INFRA_${n}`]).join(' ')} >&2`]);
+  await withKindLib([`load_images ${DEV_INFRA.map((n) => found[`INFRA_${n}`]).join(' ')} >&2`]);
   return found;
 }
 
@@ -190,7 +190,7 @@ describe.sequential('orderflow installed by its charts on kind', () => {
     const t0 = Date.now();
     await helm(['install', INFRA_RELEASE, join(repoRoot, 'charts/orderflow-dev-infra'), '-n', INFRA_NS, '--wait', '--timeout', '10m',
       // A second copy of the infrastructure on the shared 2-core node: small CPU requests.
-      ...['postgres', 'redis', 'rabbitmq', 'kafka', 'prometheus', 'jaeger'].flatMap((n) => ['--set', `images.${n}=${images[`INFRA_${n}`]}`, '--set', `cpuRequests.${n}=10m`]),
+      ...DEV_INFRA.flatMap((n) => ['--set', `images.${n}=${images[`INFRA_${n}`]}`, '--set', `cpuRequests.${n}=10m`]),
       '--set-json', `connections.namespaces=["${NS}"]`]);
     figures.infraInstallToReadyS = ((Date.now() - t0) / 1000).toFixed(1);
     const t1 = Date.now();

@@ -8,6 +8,17 @@ const run = promisify(execFile);
 /** The repository root (hack/kind lives there). */
 export const repoRoot = resolve(import.meta.dirname, '../..');
 
+/**
+ * The development infrastructure's parts (charts/orderflow-dev-infra), as hack/kind builds them:
+ * the INFRA list of hack/kind/lib/images.sh. A test installing its own copy sets an image for
+ * each, since the dev values' apps need them all (the indexer OpenSearch, tracing Jaeger).
+ */
+export const DEV_INFRA: readonly string[] = (() => {
+  const m = /^INFRA=\(([^)]*)\)/m.exec(readFileSync(resolve(repoRoot, 'hack/kind/lib/images.sh'), 'utf8'));
+  if (m === null) throw new Error('hack/kind/lib/images.sh has no INFRA=(...) line');
+  return m[1]!.trim().split(/\s+/);
+})();
+
 /** Where `hack/kind/kind up` writes the cluster's settings. */
 export function kindEnvPath(): string {
   return join(process.env.ORDERFLOW_STATE ?? join(repoRoot, '.stack'), 'kind', 'env');

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '@orderflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { command, isReady, kindSetting, kubectl, kubectlJson, type Pod, repoRoot } from './kind-env.ts';
+import { command, DEV_INFRA, isReady, kindSetting, kubectl, kubectlJson, type Pod, repoRoot } from './kind-env.ts';
 import { type PortForward, portForward } from './port-forward.ts';
 
 // Tracing and alerting on kind (issue 14): charts/orderflow-dev-infra (its Jaeger and its
@@ -19,7 +19,7 @@ const NS = 'orderflow-tracing';
 const INFRA_RELEASE = 'tracing-infra';
 const RELEASE = 'tracing';
 const FULLNAME = `${RELEASE}-orderflow`;
-const INFRA = ['postgres', 'redis', 'rabbitmq', 'kafka', 'prometheus', 'jaeger'];
+const INFRA = DEV_INFRA;
 const MINUTE = 60_000;
 
 /** Figures printed at the end (docs/observability.md). */

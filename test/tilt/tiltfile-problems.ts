@@ -68,6 +68,35 @@ function copyTargets(dockerfile: string): { src: string; dest: string }[] {
   return out;
 }
 
+/**
+ * The Dockerfile with its build arguments substituted (`${NAME}` and `$NAME`, outside RUN): the
+ * Tiltfile's build_args, else the ARG's default. `unset`: arguments used that have neither (an
+ * ARG declared without a default and not passed).
+ */
+function expandBuildArgs(dockerfile: string, buildArgs: Record<string, unknown>): { text: string; unset: string[] } {
+  const defaults = new Map<string, string | undefined>();
+  for (const m of dockerfile.matchAll(/^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(?:"([^"]*)"|(\S*)))?\s*$/gm)) {
+    const value = m[2] ?? m[3];
+    if (value !== undefined || !defaults.has(m[1]!)) defaults.set(m[1]!, value);
+  }
+  const unset = new Set<string>();
+  const text = dockerfile
+    .split('\n')
+    .map((line) =>
+      /^\s*(RUN|ARG)\s/i.test(line)
+        ? line
+        : line.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_all, a: string | undefined, b: string | undefined) => {
+            const name = (a ?? b)!;
+            const given = buildArgs[name];
+            const value = typeof given === 'string' ? given : defaults.get(name);
+            if (value === undefined) unset.add(name);
+            return value ?? '';
+          }),
+    )
+    .join('\n');
+  return { text, unset: [...unset] };
+}
+
 function finalWorkdir(dockerfile: string): string {
   let workdir = '/';
   for (const m of dockerfile.matchAll(/^\s*WORKDIR\s+(\S+)/gim)) workdir = posix.resolve(workdir, m[1]!);
@@ -159,7 +188,12 @@ export async function tiltfileProblems(calls: TiltCall[], tiltfile: string, helm
       if (!mustExist(file, `docker_build ${ref} dockerfile`)) continue;
       dockerfile = readFileSync(at(file), 'utf8');
     }
+    const buildArgs = (c.kwargs.build_args ?? {}) as Record<string, unknown>;
+    const expanded = expandBuildArgs(dockerfile, buildArgs);
+    dockerfile = expanded.text;
+    for (const name of expanded.unset) problems.push(`docker_build ${ref}: build arg ${name} is used but not set`);
     const copies = copyTargets(dockerfile);
+    for (const { src } of copies) if (src !== '.' && !existsSync(join(at(context!), src))) problems.push(`docker_build ${ref}: COPY ${src}, which the context does not have`);
     const steps = (Array.isArray(c.kwargs.live_update) ? c.kwargs.live_update : []) as TiltStep[];
     for (const s of steps) {
       if (s.tilt_type === 'fall_back_on') for (const f of strings(s.files)) mustExist(f, `docker_build ${ref} fall_back_on`);

@@ -25,13 +25,21 @@ describe('the Tiltfile, evaluated by Starlark with recording builtins', () => {
   });
 
   it('builds every app image, installs the chart with the dev values and groups the resources', () => {
-    const refs = calls.filter((c) => c.fn === 'docker_build').map((c) => c.args[0]);
-    // Every workspace that ships an image (has a Dockerfile) is built by the Tiltfile.
-    const imaged = [...readdirSync(join(repoRoot, 'apps')).map((a) => join('apps', a)), 'operator']
-      .filter((dir) => existsSync(join(repoRoot, dir, 'Dockerfile')))
-      .map((dir) => `orderflow.local/${dir.split('/').pop()!}`);
-    expect(imaged.length).toBeGreaterThan(3);
-    expect(refs.sort()).toEqual(imaged.sort());
+    const builds = calls.filter((c) => c.fn === 'docker_build');
+    // Every app image hack/kind builds (its APPS list) is built by the Tiltfile, from the one
+    // app Dockerfile, with the app's workspace as a build argument.
+    const kindApps = /^APPS=\(([^)]*)\)/m.exec(readFileSync(join(repoRoot, 'hack/kind/lib/images.sh'), 'utf8'))![1]!.trim().split(/\s+/);
+    expect(kindApps.length).toBeGreaterThan(3);
+    expect(builds.map((c) => c.args[0]).sort()).toEqual(kindApps.map((a) => `orderflow.local/${a}`).sort());
+    for (const b of builds) {
+      const args = b.kwargs.build_args as Record<string, string>;
+      expect(args.APP).toBe(String(b.args[0]).split('/').pop());
+      expect(existsSync(join(repoRoot, args.WORKSPACE!, 'package.json'))).toBe(true);
+    }
+    // Every Node workspace with a main.ts is an image; no per-app Dockerfile is left beside it.
+    const workspaces = [...readdirSync(join(repoRoot, 'apps')).map((a) => join('apps', a)), 'operator'];
+    expect(workspaces.filter((dir) => existsSync(join(repoRoot, dir, 'src/main.ts'))).sort()).toEqual(builds.map((b) => (b.kwargs.build_args as Record<string, string>).WORKSPACE).sort());
+    expect(workspaces.filter((dir) => existsSync(join(repoRoot, dir, 'Dockerfile')))).toEqual([]);
     const helmCall = calls.find((c) => c.fn === 'helm')!;
     expect(helmCall.args[0]).toBe('charts/orderflow');
     expect(helmCall.kwargs.values).toEqual(['charts/orderflow/ci/dev-values.yaml']);
@@ -61,8 +69,14 @@ describe('the Tiltfile, evaluated by Starlark with recording builtins', () => {
     );
   });
 
+  it('reports an image built for a workspace that is not there', async () => {
+    writeFileSync(broken, readFileSync(tiltfile, 'utf8').replace("'dir': 'apps/order-api'", "'dir': 'apps/order-apii'"));
+    const problems = await tiltfileProblems(await tiltCalls(broken, helm), broken, helm, KIND_CONTEXT);
+    expect(problems).toEqual(expect.arrayContaining(['docker_build orderflow.local/order-api: COPY apps/order-apii, which the context does not have']));
+  });
+
   it('fails to evaluate a Tiltfile that reads a file that is not there', async () => {
-    writeFileSync(broken, readFileSync(tiltfile, 'utf8').replace("app['dir'] + '/Dockerfile'", "app['dir'] + '/Dockerfile.missing'"));
+    writeFileSync(broken, readFileSync(tiltfile, 'utf8').replace("APP_DOCKERFILE = 'docker/node-app.Dockerfile'", "APP_DOCKERFILE = 'docker/node-app.Dockerfile.missing'"));
     await expect(tiltCalls(broken, helm)).rejects.toThrow(/read_file: .*Dockerfile\.missing/);
   });
 });

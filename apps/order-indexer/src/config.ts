@@ -1,18 +1,22 @@
 import { hostname } from 'node:os';
 import { Type, env, loadConfig, type Static } from '@orderflow/config';
+import { kafkaConsumerSettings } from '@orderflow/consumer-contract';
 import { KafkaConfigSchema, TOPICS } from '@orderflow/kafka';
 
-/** Every variable the order indexer reads (Kafka ones from @orderflow/kafka). */
+/**
+ * Every variable the order indexer reads: its source (port, the order events topic, group,
+ * offset reset policy) under the names the operator sets (`@orderflow/consumer-contract`; the
+ * group is the OrderPipeline's `source.group`), the Kafka connection from @orderflow/kafka, and
+ * its own settings. Without the operator it starts from the earliest offset: nothing retained
+ * is skipped.
+ */
 export const ConfigSchema = Type.Object({
-  PORT: env.port(8086),
+  ...kafkaConsumerSettings({ port: 8086, topic: TOPICS.orderEvents, group: 'order-indexer', offsetReset: 'earliest' }),
   HOST: env.string({ default: '0.0.0.0' }),
   LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, 'info'),
   ...KafkaConfigSchema,
-  /** The consumer group (the OrderPipeline's `source.group`). */
-  KAFKA_GROUP_ID: env.string({ default: 'order-indexer', minLength: 1 }),
   /** Stable per instance (the pod name): static group membership. */
   POD_NAME: env.string({ default: hostname(), minLength: 1 }),
-  EVENTS_TOPIC: env.string({ default: TOPICS.orderEvents, minLength: 1 }),
   ALERTS_TOPIC: env.string({ default: TOPICS.orderAlerts, minLength: 1 }),
   /** Records OpenSearch refuses (mapping violations) or that are not order events, with the reason. */
   DEAD_LETTER_TOPIC: env.string({ default: 'order-indexer.dlt', minLength: 1 }),

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MessagesStreamFallbackModes, MessagesStreamModes, type Message } from '@platformatic/kafka';
+import { MessagesStreamFallbackModes, MessagesStreamModes, type Message, type MessagesStreamFallbackModeValue } from '@platformatic/kafka';
+import type { OffsetResetPolicy } from '@orderflow/consumer-contract';
 import type { Client } from '@opensearch-project/opensearch';
 import type { Logger } from 'pino';
 import type { Span } from '@orderflow/telemetry';
@@ -25,6 +26,12 @@ import type { IndexerMetrics } from './metrics.ts';
 
 type StringMessage = Message<string, string, string, string>;
 
+/** The fallback of a COMMITTED stream for each `ORDERFLOW_KAFKA_OFFSET_RESET` policy. */
+const FALLBACK_MODES: Record<OffsetResetPolicy, MessagesStreamFallbackModeValue> = {
+  earliest: MessagesStreamFallbackModes.EARLIEST,
+  latest: MessagesStreamFallbackModes.LATEST,
+};
+
 /** What the indexer needs. */
 export interface IndexerOptions {
   settings: KafkaClientSettings;
@@ -34,6 +41,8 @@ export interface IndexerOptions {
   alertsTopic: string;
   deadLetterTopic: string;
   groupId: string;
+  /** Where the group starts on a partition it has no committed offset for (the pipeline's `source.offsetResetPolicy`). */
+  offsetReset: OffsetResetPolicy;
   instanceId: string;
   batchMaxRecords: number;
   batchMaxWaitMs: number;
@@ -139,7 +148,7 @@ export class Indexer {
       const stream = await consumer.consume({
         topics: [o.eventsTopic, o.alertsTopic],
         mode: MessagesStreamModes.COMMITTED,
-        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+        fallbackMode: FALLBACK_MODES[o.offsetReset],
         autocommit: false,
         sessionTimeout: o.sessionTimeoutMs,
         heartbeatInterval: 1_000,

@@ -33,7 +33,7 @@ export async function startIndexer(config: IndexerConfig, options: { logger: Log
   const names = indexNames(config.INDEX_PREFIX);
   // Before anything is opened: a missing topic is a start-up failure with nothing to clean up.
   const settings = kafkaSettingsFromConfig(config, 'order-indexer');
-  await requireTopics(settings, [config.EVENTS_TOPIC, config.ALERTS_TOPIC, config.DEAD_LETTER_TOPIC]);
+  await requireTopics(settings, [config.ORDERFLOW_KAFKA_TOPIC, config.ALERTS_TOPIC, config.DEAD_LETTER_TOPIC]);
   const client = createOpenSearchClient({
     url: config.OPENSEARCH_URL,
     requestTimeoutMs: config.OPENSEARCH_REQUEST_TIMEOUT_MS,
@@ -65,10 +65,11 @@ export async function startIndexer(config: IndexerConfig, options: { logger: Log
     settings,
     client,
     names,
-    eventsTopic: config.EVENTS_TOPIC,
+    eventsTopic: config.ORDERFLOW_KAFKA_TOPIC,
     alertsTopic: config.ALERTS_TOPIC,
     deadLetterTopic: config.DEAD_LETTER_TOPIC,
-    groupId: config.KAFKA_GROUP_ID,
+    groupId: config.ORDERFLOW_KAFKA_GROUP,
+    offsetReset: config.ORDERFLOW_KAFKA_OFFSET_RESET,
     instanceId: config.POD_NAME,
     batchMaxRecords: config.BATCH_MAX_RECORDS,
     batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,

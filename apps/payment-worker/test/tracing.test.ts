@@ -96,10 +96,10 @@ describe('tracing: one order is one trace in Jaeger, across order-api, both rela
       KAFKA_BROKERS: brokers,
       OPENSEARCH_URL: stackSetting('OPENSEARCH_URL'),
       INDEX_PREFIX: prefix,
-      EVENTS_TOPIC: topics.events,
+      ORDERFLOW_KAFKA_TOPIC: topics.events,
       ALERTS_TOPIC: topics.alerts,
       DEAD_LETTER_TOPIC: topics.indexerDlt,
-      KAFKA_GROUP_ID: indexerGroup,
+      ORDERFLOW_KAFKA_GROUP: indexerGroup,
       POD_NAME: `${prefix}-indexer-0`,
       BATCH_MAX_WAIT_MS: '50',
     }));

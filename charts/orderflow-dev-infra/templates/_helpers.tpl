@@ -29,7 +29,7 @@ passwords the volumes were initialised with. Returns a YAML map of plain values.
 {{- if $existing -}}
 {{- range $k, $v := $existing.data }}{{ $_ := set $d $k ($v | b64dec) }}{{ end -}}
 {{- end -}}
-{{- $gen := dict "postgres-password" (randAlphaNum 32) "redis-password" (randAlphaNum 32) "rabbitmq-password" (randAlphaNum 32) "rabbitmq-erlang-cookie" (randAlphaNum 40) "kafka-cluster-id" (printf "%sA" (randAlphaNum 21)) -}}
+{{- $gen := dict "postgres-password" (randAlphaNum 32) "redis-password" (randAlphaNum 32) "rabbitmq-password" (randAlphaNum 32) "rabbitmq-erlang-cookie" (randAlphaNum 40) "kafka-cluster-id" (printf "%sA" (randAlphaNum 21)) "opensearch-password" (randAlphaNum 32) -}}
 {{- range $k, $v := $gen }}{{ if not (hasKey $d $k) }}{{ $_ := set $d $k $v }}{{ end }}{{ end -}}
 {{- /* Memoised in .Values: every template that needs them must get the same random values. */ -}}
 {{- $_ := set .Values "generatedCredentials" $d -}}

@@ -30,19 +30,24 @@ ensure_secrets() {
       --from-literal=rabbitmq-password="$(_random)" --from-literal=rabbitmq-erlang-cookie="$(_random 40)" \
       --from-literal=kafka-cluster-id="$(_kafka_cluster_id)" >/dev/null
   fi
+  # OpenSearch's admin password, added to a Secret made before OpenSearch was part of it.
+  [[ -n "$(_secret_value orderflow-infra credentials opensearch-password)" ]] \
+    || kubectl_kind patch secret -n orderflow-infra credentials --type merge \
+      -p "{\"stringData\":{\"opensearch-password\":\"$(_random)\"}}" >/dev/null
   connections_secret "$KIND_NAMESPACE"
 }
 
 # connections_secret NAMESPACE: the Secret orderflow-connections that charts/orderflow's dev
 # values read, with the keys charts/orderflow-dev-infra's connections.yaml writes (database-url,
-# rabbitmq-url, rabbitmq-username, rabbitmq-password, redis-url, the apps' admin tokens), from
+# rabbitmq-url, rabbitmq-username, rabbitmq-password, redis-url, opensearch-url/-username/-password, the apps' admin tokens), from
 # the infrastructure's credentials. Admin tokens already in the Secret are kept. Applied every
 # time: a Secret of an older hack/kind that lacks a key gets it.
 connections_secret() {
-  local ns="$1" pg rmq redis key token tokens=()
+  local ns="$1" pg rmq redis os key token tokens=()
   pg="$(_secret_value orderflow-infra credentials postgres-password)"
   rmq="$(_secret_value orderflow-infra credentials rabbitmq-password)"
   redis="$(_secret_value orderflow-infra credentials redis-password)"
+  os="$(_secret_value orderflow-infra credentials opensearch-password)"
   for key in worker-admin-token provider-admin-token orders-admin-token; do
     token="$(_secret_value "$ns" orderflow-connections "$key" || true)"
     tokens+=(--from-literal="$key=${token:-$(_random)}")
@@ -52,6 +57,8 @@ connections_secret() {
     --from-literal=rabbitmq-url="amqp://orderflow:$rmq@rabbitmq.orderflow-infra.svc:5672" \
     --from-literal=rabbitmq-username=orderflow --from-literal=rabbitmq-password="$rmq" \
     --from-literal=redis-url="redis://:$redis@redis.orderflow-infra.svc:6379" \
+    --from-literal=opensearch-url="http://opensearch.orderflow-infra.svc:9200" \
+    --from-literal=opensearch-username=admin --from-literal=opensearch-password="$os" \
     "${tokens[@]}" --dry-run=client -o yaml | kubectl_kind apply -f - >/dev/null
 }
 

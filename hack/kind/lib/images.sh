@@ -8,11 +8,29 @@ BUILD_IMAGE_NODE="orderflow.local/node-build:$NODE_VERSION-$DEBIAN_SUITE"
 # The official images a machine with a registry uses instead (KIND_IMAGES=official).
 OFFICIAL_NODE_IMAGE="docker.io/library/node:$NODE_VERSION-$DEBIAN_SUITE-slim"
 
-# app NAME -> workspace folder (each has a Dockerfile there).
-APPS=(order-api payment-worker payment-provider operator catalog-api dashboard stream-aggregator)
+# The images of the Node workspaces, all built from one Dockerfile (APP_DOCKERFILE) with the
+# workspace as a build argument. app NAME -> workspace folder, default port, baked Node flags.
+APPS=(order-api payment-worker payment-provider operator catalog-api dashboard stream-aggregator order-indexer)
+APP_DOCKERFILE="$REPO_DIR/docker/node-app.Dockerfile"
 app_workspace() { case "$1" in operator) echo operator ;; *) echo "apps/$1" ;; esac; }
 app_image_repo() { echo "orderflow.local/$1"; }
-INFRA=(postgres redis rabbitmq kafka prometheus jaeger)
+_app_port() {
+  case "$1" in
+    order-api) echo 8080 ;; payment-worker) echo 8081 ;; payment-provider | operator) echo 8090 ;;
+    catalog-api) echo 8083 ;; dashboard) echo 8084 ;; stream-aggregator) echo 8085 ;; order-indexer) echo 8086 ;;
+    *) die "no port known for app $1 (hack/kind/lib/images.sh)" ;;
+  esac
+}
+# The operator's heap limits (docs/operator.md), as NODE_OPTIONS in its image.
+_app_node_options() { case "$1" in operator) echo "--max-semi-space-size=4 --max-old-space-size=160" ;; *) echo "" ;; esac; }
+# app_build_args NAME: the build arguments (KEY=VALUE, one a line) that make APP_DOCKERFILE the
+# image of app NAME, with its version and revision labels.
+app_build_args() {
+  local ws; ws="$(app_workspace "$1")"
+  printf '%s\n' "APP=$1" "WORKSPACE=$ws" "PORT=$(_app_port "$1")" "NODE_OPTIONS=$(_app_node_options "$1")" \
+    "VERSION=$(jq -r .version "$REPO_DIR/$ws/package.json")" "REVISION=$(_app_revision "$ws")"
+}
+INFRA=(postgres redis rabbitmq kafka prometheus jaeger opensearch)
 
 # npm_package_dir NAME VERSION: the unpacked npm package (package/), cached by version.
 npm_package_dir() {
@@ -70,10 +88,11 @@ node_base_images() {
 }
 
 # The commit of the newest change to an app's build inputs (its workspace, the shared packages,
-# the lockfile), "-dirty" when they differ from it: the image's revision label, which therefore
-# changes only when that app's sources do (a commit elsewhere rebuilds and rolls nothing).
+# the lockfile, the app Dockerfile), "-dirty" when they differ from it: the image's revision
+# label, which therefore changes only when that app's sources do (a commit elsewhere rebuilds
+# and rolls nothing).
 _app_revision() {
-  local paths=("$1" packages package.json package-lock.json .dockerignore) rev
+  local paths=("$1" packages package.json package-lock.json .dockerignore docker/node-app.Dockerfile) rev
   rev="$(git -C "$REPO_DIR" log -1 --format=%H -- "${paths[@]}" 2>/dev/null || true)"
   [[ -n $rev ]] || { echo unknown; return 0; }
   git -C "$REPO_DIR" diff --quiet HEAD -- "${paths[@]}" 2>/dev/null || rev+="-dirty"
@@ -83,35 +102,77 @@ _app_revision() {
 # app_image NAME: builds the app's image and tags it by content (image id), so a changed source
 # gives a new tag and an unchanged one the same; prints the tag.
 app_image() {
-  local name="$1" ws tmp id
-  ws="$(app_workspace "$name")"
+  local name="$1" tmp id lines args
   tmp="$(app_image_repo "$name"):build"
-  build_image "$tmp" "$REPO_DIR/$ws/Dockerfile" "$REPO_DIR" \
-    "BASE_IMAGE=$BASE_IMAGE_NODE" "BUILD_IMAGE=$BUILD_IMAGE_NODE" \
-    "VERSION=$(jq -r .version "$REPO_DIR/$ws/package.json")" "REVISION=$(_app_revision "$ws")" \
+  lines="$(app_build_args "$name")" || die "no build arguments for $name"
+  mapfile -t args <<<"$lines"
+  build_image "$tmp" "$APP_DOCKERFILE" "$REPO_DIR" \
+    "BASE_IMAGE=$BASE_IMAGE_NODE" "BUILD_IMAGE=$BUILD_IMAGE_NODE" "${args[@]}" \
     "SOURCE=$(git -C "$REPO_DIR" remote get-url origin 2>/dev/null || echo unknown)"
   id="$("$DOCKER" image inspect -f '{{.Id}}' "$tmp")"; id="${id#sha256:}"
   "$DOCKER" tag "$tmp" "$(app_image_repo "$name"):${id:0:12}"
   printf '%s' "$(app_image_repo "$name"):${id:0:12}"
 }
 
+# The Java runtime of the OpenSearch image: a jlink image of the Temurin JDK hack/stack's
+# OpenSearch runs on (OpenSearch 3 needs Java 21+; Debian bookworm has 17), cached by the JDK's
+# version and the module list (jdk.localedata: the Thai analyzer's word breaking). Prints its
+# directory.
+OPENSEARCH_JRE_MODULES=java.se,jdk.unsupported,jdk.management,jdk.zipfs,jdk.net,jdk.crypto.ec,jdk.localedata
+_opensearch_jre() {
+  local jdk="$OPENSEARCH_JAVA_HOME" version dir
+  version="$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"/\1/p' "$jdk/release")"
+  dir="$KIND_CACHE/opensearch-jre/$version-$(echo "$OPENSEARCH_JRE_MODULES" | sha256sum | cut -c1-8)"
+  if [[ ! -x $dir/bin/java ]]; then
+    local t0=$SECONDS
+    rm -rf "$dir.tmp"; mkdir -p "$(dirname "$dir")"
+    "$jdk/bin/jlink" --add-modules "$OPENSEARCH_JRE_MODULES" --strip-debug --no-header-files --no-man-pages \
+      --output "$dir.tmp" >&2 || die "jlink of the OpenSearch runtime failed"
+    mv "$dir.tmp" "$dir"
+    record_time opensearch-jre "$((SECONDS - t0))"
+  fi
+  printf '%s' "$dir"
+}
+
+# _opensearch_context: the OpenSearch image's build context (jars of hack/stack's cache, the
+# launcher and the basic-auth plugin compiled against them, the jlinked runtime). Prints it.
+_opensearch_context() {
+  # shellcheck source=../../services/opensearch.sh
+  source "$HACK_DIR/services/opensearch.sh"
+  apt_install maven
+  opensearch_install
+  local ctx="$KIND_STATE/opensearch-context" src="$KIND_HACK/images/opensearch" jre
+  jre="$(_opensearch_jre)"
+  rm -rf "$ctx"; mkdir -p "$ctx/classes"
+  cp -al "$OPENSEARCH_HOME/libs" "$ctx/libs" 2>/dev/null || cp -a "$OPENSEARCH_HOME/libs" "$ctx/libs"
+  cp -al "$jre" "$ctx/jre" 2>/dev/null || cp -a "$jre" "$ctx/jre"
+  "$OPENSEARCH_JAVA_HOME/bin/javac" -nowarn -d "$ctx/classes" -cp "$ctx/libs/*" "$src"/*.java >&2 \
+    || die "compiling hack/kind/images/opensearch/*.java failed"
+  cp "$src/Dockerfile" "$ctx/"
+  printf '%s' "$ctx"
+}
+
 # infra_image NAME: the development infrastructure's image (hack/kind/images/NAME), tagged by
-# content like the apps; prints the tag. Kafka's context also holds the Maven Central jars that
-# hack/stack fetches for the host (kafka_install, shared cache).
+# content like the apps; prints the tag. Kafka's and OpenSearch's contexts also hold the Maven
+# Central jars that hack/stack fetches for the host (kafka_install, opensearch_install; shared cache).
 infra_image() {
   local name="$1" ctx="$KIND_HACK/images/$1" repo="orderflow.local/dev-$1" id
-  if [[ $name == kafka ]]; then
-    # shellcheck source=../../services/kafka.sh
-    source "$HACK_DIR/services/kafka.sh"
-    apt_install maven openjdk-17-jre-headless
-    kafka_install
-    ctx="$KIND_STATE/kafka-context"; rm -rf "$ctx"; mkdir -p "$ctx"
-    cp -al "$KAFKA_HOME/libs" "$ctx/libs" 2>/dev/null || cp -a "$KAFKA_HOME/libs" "$ctx/libs"
-    cp "$KIND_HACK/images/kafka/entrypoint.sh" "$KIND_HACK/images/kafka/Dockerfile" "$ctx/"
-  fi
-  if [[ $name == jaeger ]]; then ctx="$(_jaeger_context)" || die "jaeger: its image context could not be made"; fi
+  case "$name" in
+    opensearch) ctx="$(_opensearch_context)" || die "opensearch: its image context could not be made" ;;
+    jaeger) ctx="$(_jaeger_context)" || die "jaeger: its image context could not be made" ;;
+    kafka)
+      # shellcheck source=../../services/kafka.sh
+      source "$HACK_DIR/services/kafka.sh"
+      apt_install maven openjdk-17-jre-headless
+      kafka_install
+      ctx="$KIND_STATE/kafka-context"; rm -rf "$ctx"; mkdir -p "$ctx"
+      cp -al "$KAFKA_HOME/libs" "$ctx/libs" 2>/dev/null || cp -a "$KAFKA_HOME/libs" "$ctx/libs"
+      cp "$KIND_HACK/images/kafka/entrypoint.sh" "$KIND_HACK/images/kafka/Dockerfile" "$ctx/"
+      ;;
+  esac
   build_image "$repo:build" "$ctx/Dockerfile" "$ctx" "DEBIAN_IMAGE=$BASE_IMAGE_DEBIAN"
-  [[ $name != kafka && $name != jaeger ]] || rm -rf "$ctx"
+  # A context assembled for this build (the cached jars, binaries or JDK beside the Dockerfile).
+  [[ $ctx == "$KIND_HACK/images/$name" ]] || rm -rf "$ctx"
   id="$("$DOCKER" image inspect -f '{{.Id}}' "$repo:build")"; id="${id#sha256:}"
   "$DOCKER" tag "$repo:build" "$repo:${id:0:12}"
   printf '%s' "$repo:${id:0:12}"

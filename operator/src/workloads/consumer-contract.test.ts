@@ -8,6 +8,7 @@ import { LIVENESS_PATH, READINESS_PATH, SECRET_FILES_DIR } from '@orderflow/cons
 import { healthRoutes } from '@orderflow/http';
 import { loadWorkerConfig } from '@orderflow/payment-worker/config';
 import { paymentQueues } from '@orderflow/payment-worker/topology';
+import { readConfig as readIndexerConfig } from '@orderflow/order-indexer/config';
 import { readConfig as readAggregatorConfig } from '@orderflow/stream-aggregator/config';
 import { pipeline } from '../../test/fixtures.ts';
 import { desired, type KubeObject } from '../desired.ts';
@@ -16,7 +17,8 @@ import { desired, type KubeObject } from '../desired.ts';
 // pipeline is rendered with desired(), each consumer's environment is built from its
 // Deployment as the kubelet would (ConfigMap envFrom, env values, Secret references, Pod
 // fields, Secret files mounted where the volumes say), and the app's own config loader
-// (payment-worker's loadWorkerConfig, the stream aggregator's readConfig) must accept it.
+// (payment-worker's loadWorkerConfig, the stream aggregator's and the indexer's readConfig) must
+// accept it.
 
 interface Container {
   envFrom: { configMapRef: { name: string } }[];
@@ -39,6 +41,11 @@ const SECRETS: Record<string, Record<string, string>> = {
     'rabbitmq-url': 'amqp://worker:s3cret@rabbitmq:5672/checkout-sample',
     'database-url': 'postgres://worker:s3cret@postgres:5432/orders',
     'admin-token': 'a-token-of-at-least-16-chars',
+  },
+  'order-indexer': {
+    'opensearch-url': 'https://opensearch.search.svc:9200',
+    'opensearch-username': 'search-writer',
+    'opensearch-password': 'an-opensearch-s3cret',
   },
 };
 
@@ -187,5 +194,44 @@ describe('the operator ↔ stream-aggregator contract', () => {
     const unset = structuredClone(spec);
     delete unset.consumers.find((c) => c.name === 'stream-aggregator')!.source.offsetResetPolicy;
     expect(readAggregatorConfig(render(unset, 'stream-aggregator').env).ORDERFLOW_KAFKA_OFFSET_RESET).toBe('latest');
+  });
+});
+
+describe('the operator ↔ order-indexer contract', () => {
+  const topicsOf = (spec: Record<string, unknown>): string[] => (spec as { kafka: { topics: { name: string }[] } }).kafka.topics.map((t) => t.name);
+
+  it("the sample's indexer Deployment is a configuration the indexer loads: its port, source, reset policy, topics, OpenSearch and instance id", () => {
+    const { pod, env, objects } = render(sample().spec, 'order-indexer');
+    const config = readIndexerConfig(env);
+    expect(pod.containers[0]!.ports).toEqual([{ name: 'http', containerPort: config.PORT }]);
+    expect(config).toMatchObject({
+      ORDERFLOW_KAFKA_TOPIC: 'checkout-sample.order-events',
+      ORDERFLOW_KAFKA_GROUP: 'checkout-sample-indexer',
+      ORDERFLOW_KAFKA_OFFSET_RESET: 'earliest',
+      KAFKA_BROKERS: 'kafka:9092',
+      ALERTS_TOPIC: 'checkout-sample.order-alerts',
+      DEAD_LETTER_TOPIC: 'checkout-sample.order-indexer.dlt',
+      INDEX_PREFIX: 'checkout-sample',
+      OPENSEARCH_URL: SECRETS['order-indexer']!['opensearch-url'],
+      OPENSEARCH_USERNAME: SECRETS['order-indexer']!['opensearch-username'],
+      OPENSEARCH_PASSWORD: SECRETS['order-indexer']!['opensearch-password'],
+      POD_NAME: POD_FIELDS('checkout-order-indexer')['metadata.name'],
+    });
+    // OpenSearch's URL and credentials reach the Pod as mounted files only.
+    const inClear = JSON.stringify(objects);
+    for (const value of Object.values(SECRETS['order-indexer']!)) expect(inClear).not.toContain(value);
+  });
+
+  it('every topic the indexer reads or dead-letters to is one the pipeline declares (it refuses to start otherwise)', () => {
+    const config = readIndexerConfig(render(sample().spec, 'order-indexer').env);
+    expect(topicsOf(sample().spec)).toEqual(expect.arrayContaining([config.ORDERFLOW_KAFKA_TOPIC, config.ALERTS_TOPIC, config.DEAD_LETTER_TOPIC]));
+  });
+
+  it('fails, naming the variable, without its OpenSearch URL', () => {
+    const spec = sample().spec as { consumers: { name: string; secretFiles?: { name: string }[] }[] };
+    const noUrl = structuredClone(spec);
+    const indexer = noUrl.consumers.find((c) => c.name === 'order-indexer')!;
+    indexer.secretFiles = indexer.secretFiles!.filter((f) => f.name !== 'OPENSEARCH_URL');
+    expect(() => readIndexerConfig(render(noUrl, 'order-indexer').env)).toThrow(/OPENSEARCH_URL/);
   });
 });

@@ -8,14 +8,16 @@ export type OffsetResetPolicy = (typeof OFFSET_RESET_POLICIES)[number];
 /**
  * The variables a Kafka consumer reads from the operator, as config schema fields an app
  * spreads into its own schema. The offset reset policy must be the group's
- * `auto.offset.reset`: the lag the operator scales on assumes it.
+ * `auto.offset.reset`: the lag the operator scales on assumes it. `offsetReset` is the app's
+ * default when run without the operator (`latest` unless it names one); the operator always
+ * sets it.
  */
-export function kafkaConsumerSettings(defaults: { port: number; topic: string; group: string }) {
+export function kafkaConsumerSettings(defaults: { port: number; topic: string; group: string; offsetReset?: OffsetResetPolicy }) {
   return {
     PORT: env.port(defaults.port),
     ORDERFLOW_KAFKA_TOPIC: env.string({ default: defaults.topic, minLength: 1 }),
     ORDERFLOW_KAFKA_GROUP: env.string({ default: defaults.group, minLength: 1 }),
-    ORDERFLOW_KAFKA_OFFSET_RESET: env.oneOf(OFFSET_RESET_POLICIES, 'latest'),
+    ORDERFLOW_KAFKA_OFFSET_RESET: env.oneOf(OFFSET_RESET_POLICIES, defaults.offsetReset ?? 'latest'),
   };
 }
 
