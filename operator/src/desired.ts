@@ -209,7 +209,11 @@ function consumerWorkloads(p: OrderPipeline, c: ConsumerSpec): KubeObject[] {
               envFrom: [{ configMapRef: { name } }],
               env: [...files.env, ...(c.env ?? []).map(containerEnv)],
               ports: [{ name: 'http', containerPort: CONSUMER_PORT }],
-              livenessProbe: { httpGet: { path: LIVENESS_PATH, port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
+              // A slow start (a busy node, many replicas scheduled at once by the HPA) is not a
+              // hang: liveness begins only once the startup probe passed (up to 2 minutes), and a
+              // slow answer under load gets 3 s before it counts as a failure.
+              startupProbe: { httpGet: { path: LIVENESS_PATH, port: 'http' }, periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 3 },
+              livenessProbe: { httpGet: { path: LIVENESS_PATH, port: 'http' }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
               readinessProbe: { httpGet: { path: READINESS_PATH, port: 'http' }, periodSeconds: 5, failureThreshold: 2 },
               resources: c.resources ?? DEFAULT_RESOURCES,
               securityContext: CONTAINER_SECURITY,

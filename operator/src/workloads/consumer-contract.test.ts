@@ -24,6 +24,7 @@ interface Container {
   envFrom: { configMapRef: { name: string } }[];
   env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } } }[];
   ports: { name: string; containerPort: number }[];
+  startupProbe: { httpGet: { path: string; port: string } };
   livenessProbe: { httpGet: { path: string; port: string } };
   readinessProbe: { httpGet: { path: string; port: string } };
   volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
@@ -125,6 +126,7 @@ describe('the operator ↔ payment-worker contract', () => {
     const inClear = JSON.stringify(objects);
     for (const value of Object.values(SECRETS['payment-worker']!)) expect(inClear).not.toContain(value);
     // The probes name the port and the paths the apps' shared health routes serve.
+    expect(container.startupProbe.httpGet).toEqual({ path: LIVENESS_PATH, port: 'http' });
     expect(container.livenessProbe.httpGet).toEqual({ path: LIVENESS_PATH, port: 'http' });
     expect(container.readinessProbe.httpGet).toEqual({ path: READINESS_PATH, port: 'http' });
     const app = Fastify();
