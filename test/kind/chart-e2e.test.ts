@@ -78,6 +78,7 @@ function appSets(tags: AppTags): string[] {
     '--set-string', `catalogApi.image.tag=${tags.catalog}`,
     '--set-string', `dashboard.image.tag=${tags.dashboard}`,
     '--set-string', `streamAggregator.image.tag=${tags.aggregator}`,
+    '--set-string', `orderIndexer.image.tag=${tags.indexer}`,
   ];
 }
 
@@ -305,6 +306,7 @@ interface AppTags {
   catalog: string;
   dashboard: string;
   aggregator: string;
+  indexer: string;
 }
 
 function currentTags(): AppTags {
@@ -316,5 +318,6 @@ function currentTags(): AppTags {
     catalog: tagOf(images.IMAGE_CATALOG_API),
     dashboard: tagOf(images.IMAGE_DASHBOARD),
     aggregator: tagOf(images.IMAGE_STREAM_AGGREGATOR),
+    indexer: tagOf(images.IMAGE_ORDER_INDEXER),
   };
 }

@@ -145,7 +145,7 @@ describe.sequential('traces and alert rules on kind (dev-infra Jaeger and Promet
       '--set', `rabbitmq.managementUrl=http://rabbitmq.${INFRA_NS}.svc:15672`,
       '--set', `kafka.brokers=kafka.${INFRA_NS}.svc.cluster.local:9092`,
       // Only what an order passes through: the payment, and the order events to the aggregator.
-      '--set', 'catalogApi.enabled=false', '--set', 'dashboard.enabled=false',
+      '--set', 'catalogApi.enabled=false', '--set', 'dashboard.enabled=false', '--set', 'orderIndexer.enabled=false',
       '--set-string', 'orderApi.env.KAFKA_PUBLISH_ENABLED=true',
       '--set', `orderApi.env.KAFKA_BROKERS=kafka.${INFRA_NS}.svc.cluster.local:9092`,
       '--set', 'tracing.enabled=true',
